@@ -1,2 +1,93 @@
 #!/usr/bin/env node
-console.log('clamprovision');
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { isInputError, InputError, InputErrors } from './core/errors.js';
+import { secrets } from './core/secrets.js';
+import { converge, EXIT, type ConvergeOptions } from './commands/converge.js';
+import { validate } from './commands/validate.js';
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+  return n;
+}
+
+function list(value: string): string[] {
+  return value.split(',').map((v) => v.trim()).filter(Boolean);
+}
+
+function reportError(error: unknown): number {
+  if (isInputError(error)) {
+    const errors = error instanceof InputErrors ? error.errors : [error as InputError];
+    for (const e of errors) process.stderr.write(secrets.mask(`error: ${e.format()}`) + '\n');
+    return EXIT.input;
+  }
+  process.stderr.write(secrets.mask(`clamprovision: ${(error as Error)?.stack ?? String(error)}`) + '\n');
+  return EXIT.failed;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command()
+    .name('clamprovision')
+    .description('Put CLAM webservices (and any WSGI app) into production on Debian/Ubuntu servers over SSH.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const addRunOptions = (command: Command, online: boolean) => {
+    command
+      .option('--playbook <file>', 'playbook to run (default: the built-in clam-webservice.yml)')
+      .option('--limit <pattern>', 'hosts or groups, comma-separated, * globs, !exclusions')
+      .option('--tags <tags>', 'only tasks with one of these tags (comma-separated)', list)
+      .option('--json', 'print one JSON document on stdout', false);
+    if (online) {
+      command
+        .option('--forks <n>', 'hosts in parallel', positiveInteger, 10)
+        .option('--serial <n>', 'rolling batches of n hosts; a failed batch stops the rollout', positiveInteger)
+        .option('--diff', 'show file diffs (plan always shows them)', false)
+        .option('-K, --ask-become-pass', 'ask for the sudo password once', false)
+        .option('--accept-new-host-keys', 'trust and record host keys not yet in ~/.ssh/known_hosts', false)
+        .addOption(new Option('--connect-timeout <seconds>', 'SSH connect timeout').argParser(positiveInteger).default(10))
+        .addOption(new Option('--lock-timeout <seconds>', 'wait this long for another run on a host').argParser(positiveInteger).default(300))
+        .option('-v, --verbose', 'also list unchanged and skipped tasks', (_v, total: number) => total + 1, 0);
+    }
+    return command;
+  };
+
+  let exitCode: number = EXIT.ok;
+  addRunOptions(program.command('apply').argument('<inventory>').description('converge every selected host'), true).action(
+    async (inventory: string, options: ConvergeOptions) => {
+      exitCode = await converge('apply', { ...options, inventory });
+    },
+  );
+  addRunOptions(program.command('plan').argument('<inventory>').description('dry run: show what apply would change (exit 2 when changes are pending)'), true).action(
+    async (inventory: string, options: ConvergeOptions) => {
+      exitCode = await converge('plan', { ...options, inventory });
+    },
+  );
+  addRunOptions(program.command('validate').argument('<inventory>').description('offline check of inventory, playbook and templates'), false).action(
+    (inventory: string, options: ConvergeOptions) => {
+      exitCode = validate({ ...options, inventory });
+    },
+  );
+  program
+    .command('init')
+    .description('interactive first-time wizard that writes an inventory')
+    .option('--output <file>', 'where to write the inventory', 'inventory.yml')
+    .option('--answers <file>', 'answers as YAML/JSON instead of questions (no terminal needed)')
+    .action(async (options: { output: string; answers?: string }) => {
+      const { runInit } = await import('./wizard/init.js');
+      exitCode = await runInit(options);
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    const code = (error as { code?: string; exitCode?: number }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version') return EXIT.ok;
+    if (code?.startsWith('commander.')) return EXIT.input;
+    return reportError(error);
+  }
+  return exitCode;
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,69 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { password } from '@inquirer/prompts';
+import { InputError } from '../core/errors.js';
+import { secrets } from '../core/secrets.js';
+import { runAll } from '../engine/run-all.js';
+import { summarize, type HostResult, type Mode } from '../engine/results.js';
+import { renderJson } from '../report/json.js';
+import { ProgressDisplay } from '../report/progress.js';
+import { renderHostReport, renderRecap } from '../report/text.js';
+import { prepareRun, type PrepareOptions } from './prepare.js';
+
+export interface ConvergeOptions extends PrepareOptions {
+  forks: number;
+  serial?: number;
+  json: boolean;
+  diff: boolean;
+  askBecomePass: boolean;
+  acceptNewHostKeys: boolean;
+  verbose: number;
+  connectTimeout: number;
+  lockTimeout: number;
+}
+
+export const EXIT = { ok: 0, input: 1, pending: 2, failed: 3, unreachable: 4 } as const;
+
+async function askBecomePassword(): Promise<string> {
+  if (!process.stdin.isTTY) {
+    throw new InputError('-K/--ask-become-pass needs a terminal; without one set ansible_become_password: "${BECOME_PASSWORD}" in the inventory');
+  }
+  const answer = await password({ message: 'BECOME password:', mask: '*' }, { output: process.stderr });
+  secrets.add(answer);
+  return answer;
+}
+
+export function exitCodeFor(mode: Mode, hosts: HostResult[]): number {
+  const summary = summarize(hosts);
+  if (summary.failed > 0) return EXIT.failed;
+  if (summary.unreachable > 0) return EXIT.unreachable;
+  if (mode === 'plan' && hosts.some((h) => h.tasks.some((t) => t.status === 'changed'))) return EXIT.pending;
+  return EXIT.ok;
+}
+
+/** apply and plan: the same path, except that plan runs no change. */
+export async function converge(mode: Mode, options: ConvergeOptions): Promise<number> {
+  const prepared = prepareRun(options);
+  const becomePassword = options.askBecomePass ? await askBecomePassword() : undefined;
+  const progress = new ProgressDisplay(mode, options.verbose > 0);
+  progress.start(prepared.hosts.map((h) => h.name));
+  const results = await runAll(prepared.hosts, prepared.plays, {
+    mode,
+    forks: options.forks,
+    serial: options.serial,
+    knownHostsFile: join(homedir(), '.ssh', 'known_hosts'),
+    acceptNewHostKeys: options.acceptNewHostKeys,
+    becomePassword,
+    connectTimeoutMs: options.connectTimeout * 1000,
+    lockTimeoutSeconds: options.lockTimeout,
+    observer: progress,
+  });
+  await progress.stop();
+  if (options.json) {
+    process.stdout.write(renderJson(mode, results) + '\n');
+  } else {
+    process.stdout.write(renderHostReport(results, mode, options.diff) + '\n');
+    process.stdout.write(renderRecap(results, mode) + '\n');
+  }
+  return exitCodeFor(mode, results);
+}

@@ -1,0 +1,70 @@
+import { fileURLToPath } from 'node:url';
+import { InputError, InputErrors } from '../core/errors.js';
+import { loadInventory } from '../inventory/load.js';
+import { matchHosts } from '../inventory/limit.js';
+import type { Inventory, InventoryHost } from '../inventory/types.js';
+import { compilePlay } from '../playbook/compile.js';
+import { loadPlaybook } from '../playbook/load.js';
+import type { CompiledPlay, Playbook } from '../playbook/types.js';
+
+export const BUILTIN_PLAYBOOK = fileURLToPath(new URL('../../playbooks/clam-webservice.yml', import.meta.url));
+
+export interface PrepareOptions {
+  inventory: string;
+  playbook?: string;
+  limit?: string;
+  tags?: string[];
+}
+
+export interface PreparedRun {
+  inventory: Inventory;
+  playbook: Playbook;
+  hosts: InventoryHost[];
+  /** host name -> the plays it runs, compiled for it */
+  plays: Map<string, CompiledPlay[]>;
+}
+
+function playHostNames(inventory: Inventory, pattern: string): Set<string> {
+  try {
+    return new Set(matchHosts(inventory, pattern, 'hosts').map((h) => h.name));
+  } catch {
+    // A play whose pattern matches nothing simply has no hosts (as in Ansible).
+    return new Set();
+  }
+}
+
+/**
+ * Everything that can be checked without a host: inventory, --limit, playbook, every task of every host
+ * rendered and checked. Throws InputError(s); contacts no host.
+ */
+export function prepareRun(options: PrepareOptions): PreparedRun {
+  const inventory = loadInventory(options.inventory);
+  const hosts = matchHosts(inventory, options.limit, '--limit');
+  const playbook = loadPlaybook(options.playbook ?? BUILTIN_PLAYBOOK);
+  const errors: InputError[] = [];
+  const seen = new Set<string>();
+  const plays = new Map<string, CompiledPlay[]>();
+  const playHosts = playbook.plays.map((play) => playHostNames(inventory, play.hosts));
+  for (const host of hosts) {
+    const compiled: CompiledPlay[] = [];
+    playbook.plays.forEach((play, index) => {
+      if (!playHosts[index]!.has(host.name)) return;
+      try {
+        compiled.push(compilePlay(playbook, play, { name: host.name, vars: host.vars, inventoryDir: inventory.dir }, { tags: options.tags }));
+      } catch (error) {
+        const found = error instanceof InputErrors ? error.errors : error instanceof InputError ? [error] : undefined;
+        if (!found) throw error;
+        // The same mistake in group vars shows up once per host: report it once.
+        for (const e of found) {
+          if (!seen.has(e.format())) {
+            seen.add(e.format());
+            errors.push(e);
+          }
+        }
+      }
+    });
+    plays.set(host.name, compiled);
+  }
+  if (errors.length > 0) throw errors.length === 1 ? errors[0]! : new InputErrors(errors);
+  return { inventory, playbook, hosts, plays };
+}

@@ -1,0 +1,163 @@
+import type { HostFacts } from '../facts/types.js';
+import { gatherFacts } from '../facts/gather.js';
+import type { InventoryHost } from '../inventory/types.js';
+import type { CompiledPlay, CompiledTask } from '../playbook/types.js';
+import { evaluateCondition } from '../playbook/expressions.js';
+import { SshHost, type HeldCommand } from '../transport/ssh-host.js';
+import { UnreachableError } from '../transport/errors.js';
+import type { HostResult, Mode, RunObserver, TaskResult } from './results.js';
+import { unsupportedOsReason } from './supported-os.js';
+
+export interface HostRunOptions {
+  mode: Mode;
+  knownHostsFile: string;
+  acceptNewHostKeys: boolean;
+  becomePassword?: string;
+  connectTimeoutMs: number;
+  lockTimeoutSeconds: number;
+  observer: RunObserver;
+}
+
+const LOCKED_LINE = 'CLAMPROVISION-LOCKED';
+const LOCK_FILE = '/run/lock/clamprovision.lock';
+
+/** Holding the lock is tied to the SSH session: a dropped connection releases it, so no stale lock remains. */
+function lockScript(timeoutSeconds: number): string {
+  return `exec flock -w ${timeoutSeconds} ${LOCK_FILE} sh -c 'echo ${LOCKED_LINE}; exec cat >/dev/null'`;
+}
+
+function lastLines(text: string, count = 15): string {
+  return text.trim().split('\n').slice(-count).join('\n');
+}
+
+class HostFailure extends Error {}
+
+/** Converges (or plans) one host: connect, lock, facts, tasks, handlers. */
+class HostRun {
+  private readonly tasks: TaskResult[] = [];
+  private readonly notified = new Set<string>();
+  private ssh: SshHost | undefined;
+  private facts!: HostFacts;
+
+  constructor(
+    private readonly host: InventoryHost,
+    private readonly plays: CompiledPlay[],
+    private readonly options: HostRunOptions,
+  ) {}
+
+  private step(text: string): void {
+    this.options.observer.hostStep?.(this.host.name, text);
+  }
+
+  private record(task: TaskResult): void {
+    this.tasks.push(task);
+    this.options.observer.taskFinished?.(this.host.name, task);
+  }
+
+  async run(): Promise<HostResult> {
+    const base = { name: this.host.name, address: this.host.connection.address };
+    let lock: HeldCommand | undefined;
+    try {
+      this.step('connecting');
+      this.ssh = await SshHost.connect({
+        connection: this.host.connection,
+        knownHostsFile: this.host.connection.knownHostsFile ?? this.options.knownHostsFile,
+        acceptNewHostKeys: this.options.acceptNewHostKeys,
+        becomePassword: this.options.becomePassword ?? this.host.connection.becomePassword,
+        timeoutMs: this.options.connectTimeoutMs,
+      });
+      if (this.options.mode === 'apply') lock = await this.acquireLock(this.ssh);
+      this.step('gathering facts');
+      this.facts = await gatherFacts(this.ssh, this.plays.flatMap((p) => [...p.tasks, ...p.handlers.values()]));
+      const osProblem = unsupportedOsReason(this.facts.os);
+      if (osProblem) throw new HostFailure(osProblem);
+      for (const play of this.plays) await this.runPlay(play);
+      const changed = this.tasks.some((t) => t.status === 'changed');
+      return { ...base, status: changed ? 'changed' : 'ok', commands: this.ssh.commands, tasks: this.tasks };
+    } catch (error) {
+      const unreachable = error instanceof UnreachableError;
+      return {
+        ...base,
+        status: unreachable ? 'unreachable' : 'failed',
+        error: (error as Error).message,
+        commands: this.ssh?.commands ?? 0,
+        tasks: this.tasks,
+      };
+    } finally {
+      await lock?.release().catch(() => undefined);
+      await this.ssh?.close();
+    }
+  }
+
+  private async acquireLock(ssh: SshHost): Promise<HeldCommand> {
+    const waiting = setTimeout(() => this.step('waiting for another clamprovision run on this host to finish'), 1000);
+    try {
+      return await ssh.hold(lockScript(this.options.lockTimeoutSeconds), LOCKED_LINE);
+    } catch (error) {
+      throw new HostFailure(
+        `another clamprovision run still holds the lock on this host after ${this.options.lockTimeoutSeconds} s` +
+          ` (${LOCK_FILE}): ${(error as Error).message}`,
+      );
+    } finally {
+      clearTimeout(waiting);
+    }
+  }
+
+  private async runPlay(play: CompiledPlay): Promise<void> {
+    for (const task of play.tasks) {
+      if (task.module === 'flush_handlers') await this.runHandlers(play);
+      else await this.runTask(task, false);
+    }
+    await this.runHandlers(play);
+  }
+
+  private async runHandlers(play: CompiledPlay): Promise<void> {
+    for (const [name, handler] of play.handlers) {
+      if (!this.notified.delete(name)) continue;
+      await this.runTask(handler, true);
+    }
+  }
+
+  private async runTask(task: CompiledTask, inHandler: boolean): Promise<void> {
+    if (task.module === 'flush_handlers') return;
+    const module = task.module;
+    const result: TaskResult = { name: task.name, module: module.name, status: 'ok', ...(inHandler ? { handler: true } : {}) };
+    this.step(task.name);
+    try {
+      if (!evaluateCondition(task.when, { ...task.scope, facts: this.facts })) {
+        this.record({ ...result, status: 'skipped' });
+        return;
+      }
+      const change = module.plan(task.args, this.facts, { taskName: task.name, inHandler });
+      if (!change) {
+        this.record(result);
+        return;
+      }
+      if (change.check) {
+        if (this.options.mode === 'apply') await this.execute(change.script, result);
+        this.record({ ...result, check: true, summary: change.summary });
+        return;
+      }
+      Object.assign(result, { status: 'changed', summary: change.summary, ...(change.diff ? { diff: change.diff } : {}) });
+      if (this.options.mode === 'apply') await this.execute(change.script, result);
+      for (const name of task.notify) this.notified.add(name);
+      this.record(result);
+    } catch (error) {
+      const message = (error as Error).message;
+      this.record({ ...result, status: 'failed', error: message });
+      throw new HostFailure(`task '${task.name}' failed: ${message}`);
+    }
+  }
+
+  private async execute(script: string, result: TaskResult): Promise<void> {
+    const outcome = await this.ssh!.run(script);
+    if (outcome.code !== 0) {
+      const detail = lastLines(outcome.stderr) || lastLines(outcome.stdout) || `exit status ${outcome.code}`;
+      throw new Error(detail);
+    }
+  }
+}
+
+export function runHost(host: InventoryHost, plays: CompiledPlay[], options: HostRunOptions): Promise<HostResult> {
+  return new HostRun(host, plays, options).run();
+}

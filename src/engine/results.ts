@@ -1,0 +1,47 @@
+export type Mode = 'apply' | 'plan';
+export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped';
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable';
+
+export interface TaskResult {
+  name: string;
+  module: string;
+  status: TaskStatus;
+  /** one line per change (what plan says apply would do) */
+  summary?: string[];
+  diff?: string;
+  error?: string;
+  /** a read-only check (http_check): listed in plan, run in apply, never "changed" */
+  check?: boolean;
+  handler?: boolean;
+}
+
+export interface HostResult {
+  name: string;
+  address: string;
+  status: HostStatus;
+  error?: string;
+  /** SSH exec channels this host ran */
+  commands: number;
+  tasks: TaskResult[];
+}
+
+export interface RunSummary {
+  ok: number;
+  changed: number;
+  failed: number;
+  unreachable: number;
+}
+
+/** What the engine tells the progress display while it works. */
+export interface RunObserver {
+  hostStarted?(host: string): void;
+  hostStep?(host: string, step: string): void;
+  taskFinished?(host: string, task: TaskResult): void;
+  hostFinished?(result: HostResult): void;
+}
+
+export function summarize(hosts: HostResult[]): RunSummary {
+  const summary: RunSummary = { ok: 0, changed: 0, failed: 0, unreachable: 0 };
+  for (const host of hosts) summary[host.status] += 1;
+  return summary;
+}

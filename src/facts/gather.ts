@@ -1,0 +1,15 @@
+import type { CompiledTask } from '../playbook/types.js';
+import type { SshHost } from '../transport/ssh-host.js';
+import { parseFactsOutput } from './parse.js';
+import { buildFactsScript, mergeFactRequests } from './script.js';
+import type { HostFacts } from './types.js';
+
+/** Everything the tasks need to know about the host, read with ONE remote command. */
+export async function gatherFacts(ssh: SshHost, tasks: CompiledTask[]): Promise<HostFacts> {
+  const requests = mergeFactRequests(tasks.flatMap((t) => (t.module === 'flush_handlers' ? [] : t.module.facts(t.args))));
+  const result = await ssh.run(buildFactsScript(requests));
+  if (result.code !== 0) {
+    throw new Error(`gathering facts failed (exit ${result.code}): ${result.stderr.trim().split('\n').slice(-5).join('\n')}`);
+  }
+  return parseFactsOutput(result.stdout);
+}

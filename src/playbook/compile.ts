@@ -1,0 +1,149 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { z } from 'zod';
+import { InputError, InputErrors } from '../core/errors.js';
+import { locate, locatePath } from '../input/yaml-source.js';
+import { modules } from '../modules/registry.js';
+import type { ModuleDefinition } from '../modules/types.js';
+import { normalizeClamVars } from '../clam/variables.js';
+import { ExpressionError, renderString, renderValue, type Scope } from './expressions.js';
+import type { CompiledPlay, CompiledTask, PlaySpec, Playbook, TaskSpec } from './types.js';
+
+export interface HostInput {
+  name: string;
+  vars: Record<string, unknown>;
+  inventoryDir: string;
+}
+
+export interface CompileOptions {
+  /** --tags: only tasks carrying one of these (or `always`) */
+  tags?: string[];
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const at = issue.path.length ? `${issue.path.join('.')}: ` : '';
+  return `${at}${issue.message}`;
+}
+
+export function templateSearchPath(playbookDir: string): string[] {
+  return [join(playbookDir, 'templates'), join(playbookDir, '..', 'templates'), playbookDir];
+}
+
+function resolveTemplate(playbookDir: string, src: string): string {
+  if (isAbsolute(src)) return src;
+  for (const dir of templateSearchPath(playbookDir)) {
+    const candidate = join(dir, src);
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`template '${src}' not found in ${templateSearchPath(playbookDir).join(', ')}`);
+}
+
+/** Variables of one host in one play: defaults < inventory < play vars; then the play's vars schema. */
+export function playScope(play: PlaySpec, host: HostInput): Scope {
+  const merged: Scope = { ...play.defaults, ...host.vars };
+  const withPlayVars = { ...merged, ...(renderValue(play.vars, merged) as Scope), inventory_hostname: host.name };
+  if (play.varsSchema === 'clam') {
+    return normalizeClamVars(withPlayVars, { name: host.name, inventoryDir: host.inventoryDir });
+  }
+  return withPlayVars;
+}
+
+class TaskCompiler {
+  readonly errors: InputError[] = [];
+
+  constructor(
+    private readonly playbook: Playbook,
+    private readonly host: HostInput,
+  ) {}
+
+  private fail(task: TaskSpec, key: string | undefined, message: string): void {
+    this.errors.push(new InputError(message, (key && locate(task.raw, key)) || task.location));
+  }
+
+  private render<T>(task: TaskSpec, key: string, action: () => T): T | undefined {
+    try {
+      return action();
+    } catch (error) {
+      if (error instanceof ExpressionError || error instanceof TypeError) {
+        this.fail(task, key, error.message);
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  private loopItems(task: TaskSpec, scope: Scope): unknown[] | undefined {
+    if (task.loop === undefined || task.loop === null) return undefined;
+    const items = this.render(task, 'loop', () => renderValue(task.loop, scope));
+    if (items === undefined) return [];
+    if (!Array.isArray(items)) {
+      this.fail(task, 'loop', 'loop must be a list (or an expression giving one)');
+      return [];
+    }
+    return items;
+  }
+
+  compile(task: TaskSpec, scope: Scope): CompiledTask[] {
+    const items = this.loopItems(task, scope);
+    const scopes = items === undefined ? [scope] : items.map((item) => ({ ...scope, item }));
+    return scopes.flatMap((taskScope) => this.compileOne(task, taskScope) ?? []);
+  }
+
+  private compileOne(task: TaskSpec, scope: Scope): CompiledTask | undefined {
+    const name = this.render(task, 'name', () => String(renderString(task.name ?? task.module, scope)));
+    const notify = this.render(task, 'notify', () => task.notify.map((n) => String(renderString(n, scope))));
+    if (name === undefined || notify === undefined) return undefined;
+    const base = { name, when: task.when, scope, notify, tags: task.tags, location: task.location };
+    if (task.module === 'meta') return { ...base, module: 'flush_handlers', args: {} };
+    const module = modules[task.module] as ModuleDefinition<unknown>;
+    const rendered = this.render(task, task.module, () => renderValue(task.args, scope));
+    if (rendered === undefined) return undefined;
+    const parsed = module.schema.safeParse(rendered);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        this.errors.push(new InputError(`${task.module}: ${describeIssue(issue)}`, locatePath(task.args, issue.path) ?? task.location));
+      }
+      return undefined;
+    }
+    let args = parsed.data;
+    if (module.prepare) {
+      try {
+        args = module.prepare(args, {
+          vars: scope,
+          playbookDir: this.playbook.dir,
+          resolveTemplate: (src: string) => resolveTemplate(this.playbook.dir, src),
+          resolveLocal: (path: string) => resolve(this.host.inventoryDir, path),
+        });
+      } catch (error) {
+        this.fail(task, task.module, `${task.module}: ${(error as Error).message}`);
+        return undefined;
+      }
+    }
+    return { ...base, module, args };
+  }
+}
+
+function selectedByTags(task: TaskSpec, tags: string[] | undefined): boolean {
+  if (!tags || tags.length === 0 || task.module === 'meta') return true;
+  return task.tags.includes('always') || task.tags.some((t) => tags.includes(t));
+}
+
+/** Everything one host will run in one play, checked before any host is contacted. */
+export function compilePlay(playbook: Playbook, play: PlaySpec, host: HostInput, options: CompileOptions = {}): CompiledPlay {
+  const scope = playScope(play, host);
+  const compiler = new TaskCompiler(playbook, host);
+  const tasks = play.tasks.filter((t) => selectedByTags(t, options.tags)).flatMap((t) => compiler.compile(t, scope));
+  const handlers = new Map<string, CompiledTask>();
+  for (const handler of play.handlers.flatMap((h) => compiler.compile(h, scope))) handlers.set(handler.name, handler);
+  for (const task of tasks) {
+    for (const name of task.notify) {
+      if (!handlers.has(name)) {
+        compiler.errors.push(new InputError(`notify: no handler named '${name}' in this play`, task.location));
+      }
+    }
+  }
+  if (compiler.errors.length > 0) {
+    throw compiler.errors.length === 1 ? compiler.errors[0]! : new InputErrors(compiler.errors);
+  }
+  return { name: play.name, tasks, handlers };
+}

@@ -1,0 +1,254 @@
+import { readFileSync, appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { NodeSSH } from 'node-ssh';
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { ConnectionSettings } from '../inventory/types.js';
+import { authMethods } from './auth.js';
+import { ConnectionLostError, UnreachableError } from './errors.js';
+import { knownHostsLine, knownKeyTypes, verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
+
+export interface ConnectOptions {
+  connection: ConnectionSettings;
+  knownHostsFile: string;
+  acceptNewHostKeys: boolean;
+  /** the become password (-K or ansible_become_password) */
+  becomePassword?: string;
+  timeoutMs?: number;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** called once with each complete stdout line (progress of long commands) */
+  onStdoutLine?: (line: string) => void;
+  /** keep stdin open after the script, until release() (see hold) */
+  keepOpen?: boolean;
+}
+
+/** A command that keeps running (e.g. holding a lock) until released. */
+export interface HeldCommand {
+  release(): Promise<void>;
+}
+
+/** sshd allows 10 sessions per connection by default; stay below that. */
+const MAX_CHANNELS = 8;
+const SUDO_PROMPT = '[clamprovision-sudo-prompt]';
+const BECOME_MARKER = 'CLAMPROVISION-BECOME-OK';
+
+const DEFAULT_HOST_KEY_ORDER = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+] as const;
+
+function readKnownHosts(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function hostKeyRefusal(verdict: HostKeyVerdict, address: string, port: number, file: string): string {
+  switch (verdict.kind) {
+    case 'changed':
+      return (
+        `host key of ${address}:${port} has CHANGED (possible man-in-the-middle attack): the server offers ` +
+        `${verdict.keyType} ${verdict.fingerprint}, ${file} expects ${verdict.expected.join(' or ')}. ` +
+        `If the change is expected, remove the old key with: ssh-keygen -R ${port === 22 ? address : `'[${address}]:${port}'`}`
+      );
+    case 'revoked':
+      return `host key of ${address}:${port} (${verdict.fingerprint}) is marked @revoked in ${file}`;
+    case 'unknown':
+      return (
+        `host key of ${address}:${port} is not known (${verdict.keyType} ${verdict.fingerprint}); ` +
+        `check the fingerprint and run again with --accept-new-host-keys to trust it`
+      );
+    default:
+      return '';
+  }
+}
+
+/** One SSH connection to one host; every remote command is one exec channel and is counted. */
+export class SshHost {
+  /** SSH exec channels opened (the SPEC's `commands`) */
+  commands = 0;
+  private lost: Error | undefined;
+  private readonly channels: LimitFunction = pLimit(MAX_CHANNELS);
+
+  private constructor(
+    private readonly ssh: NodeSSH,
+    readonly settings: ConnectionSettings,
+    private readonly becomePassword: string | undefined,
+  ) {}
+
+  static async connect(options: ConnectOptions): Promise<SshHost> {
+    const { connection, knownHostsFile } = options;
+    const knownHosts = readKnownHosts(knownHostsFile);
+    let refusal: string | undefined;
+    const preferred = knownKeyTypes(knownHosts, connection.address, connection.port);
+    const hostKeyOrder = [
+      ...DEFAULT_HOST_KEY_ORDER.filter((t) => preferred.includes(t) || (t.startsWith('rsa-') && preferred.includes('ssh-rsa'))),
+      ...DEFAULT_HOST_KEY_ORDER.filter((t) => !(preferred.includes(t) || (t.startsWith('rsa-') && preferred.includes('ssh-rsa')))),
+    ];
+    const ssh = new NodeSSH();
+    try {
+      await ssh.connect({
+        host: connection.address,
+        port: connection.port,
+        username: connection.user,
+        authHandler: authMethods(connection) as never,
+        readyTimeout: options.timeoutMs ?? 10_000,
+        keepaliveInterval: 5_000,
+        keepaliveCountMax: 3,
+        algorithms: { serverHostKey: hostKeyOrder as never },
+        hostVerifier: (key: Buffer) => {
+          if (!connection.hostKeyChecking) return true;
+          const verdict = verifyHostKey(knownHosts, connection.address, connection.port, key);
+          if (verdict.kind === 'known') return true;
+          if (verdict.kind === 'unknown' && options.acceptNewHostKeys) {
+            mkdirSync(dirname(knownHostsFile), { recursive: true, mode: 0o700 });
+            appendFileSync(knownHostsFile, knownHostsLine(connection.address, connection.port, key) + '\n', { mode: 0o600 });
+            return true;
+          }
+          refusal = hostKeyRefusal(verdict, connection.address, connection.port, knownHostsFile);
+          return false;
+        },
+      });
+    } catch (error) {
+      ssh.dispose();
+      if (error instanceof UnreachableError) throw error;
+      throw new UnreachableError(refusal ?? describeConnectError(error as Error & { level?: string }, connection));
+    }
+    const host = new SshHost(ssh, connection, options.becomePassword);
+    // Without a listener, an ECONNRESET after connect would crash the whole process.
+    ssh.connection?.on('error', (error: Error) => {
+      host.lost ??= new ConnectionLostError(`connection lost: ${error.message}`);
+    });
+    ssh.connection?.on('close', () => {
+      host.lost ??= new ConnectionLostError('connection closed by the remote host');
+    });
+    return host;
+  }
+
+  /** Commands run through sudo when become is set and we are not root already. */
+  get becomes(): boolean {
+    return this.settings.become && this.settings.user !== 'root';
+  }
+
+  /** Runs a POSIX sh script (delivered on stdin, never in argv) as ONE remote command. */
+  run(script: string, options: RunOptions = {}): Promise<RunResult> {
+    return this.channels(() => this.exec(script, options));
+  }
+
+  /** Starts a script that keeps running until release(); resolves once it printed `readyLine`. */
+  async hold(script: string, readyLine: string): Promise<HeldCommand> {
+    let markReady!: () => void;
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    let stdin: PassThrough | undefined;
+    const finished = this.exec(script, {
+      keepOpen: true,
+      onStdoutLine: (line) => line === readyLine && markReady(),
+      onStdin: (stream) => (stdin = stream),
+    });
+    const outcome = await Promise.race([ready.then(() => undefined), finished]);
+    if (outcome !== undefined) {
+      throw new Error(outcome.stderr.trim() || `command ended (exit ${outcome.code}) before it was ready`);
+    }
+    return {
+      release: async () => {
+        stdin?.end();
+        await finished.catch(() => undefined);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.ssh.dispose();
+  }
+
+  private async exec(script: string, options: RunOptions & { onStdin?: (s: PassThrough) => void }): Promise<RunResult> {
+    if (this.lost) throw this.lost;
+    const stdin = new PassThrough();
+    options.onStdin?.(stdin);
+    const become = this.becomes;
+    // sudo drops SSH_CONNECTION from the environment: every script gets it as $1 instead.
+    const command = become
+      ? `sudo -S -p '${SUDO_PROMPT}' sh -c 'echo ${BECOME_MARKER}; exec sh -s "$1"' sh "$SSH_CONNECTION"`
+      : 'sh -s "$SSH_CONNECTION"';
+    const body = `export LC_ALL=C LANG=C\n${script}\n`;
+    let promptsSeen = 0;
+    let becomeFailure: string | undefined;
+    let started = !become;
+    let stdoutBuffer = '';
+    let output = '';
+
+    const sendScript = () => {
+      stdin.write(body);
+      if (!options.keepOpen) stdin.end();
+    };
+    const onStdout = (chunk: Buffer) => {
+      stdoutBuffer += chunk.toString('utf8');
+      let newline: number;
+      while ((newline = stdoutBuffer.indexOf('\n')) >= 0) {
+        const line = stdoutBuffer.slice(0, newline);
+        stdoutBuffer = stdoutBuffer.slice(newline + 1);
+        if (!started) {
+          if (line === BECOME_MARKER) {
+            started = true;
+            sendScript();
+          }
+          continue;
+        }
+        output += line + '\n';
+        options.onStdoutLine?.(line);
+      }
+    };
+    const onStderr = (chunk: Buffer) => {
+      if (started || !chunk.toString('utf8').includes(SUDO_PROMPT)) return;
+      promptsSeen += 1;
+      if (this.becomePassword === undefined) {
+        becomeFailure = 'sudo asks for a password: set ansible_become_password or run with -K (--ask-become-pass)';
+        stdin.end();
+      } else if (promptsSeen > 1) {
+        becomeFailure = 'sudo refused the become password (wrong password?)';
+        stdin.end();
+      } else {
+        stdin.write(this.becomePassword + '\n');
+      }
+    };
+
+    this.commands += 1;
+    if (!become) sendScript();
+    const response = await this.ssh.execCommand(command, { stdin, onStdout, onStderr, noTrim: true });
+    if (stdoutBuffer && started) output += stdoutBuffer;
+    if (becomeFailure) throw new Error(becomeFailure);
+    const stderr = response.stderr.split(SUDO_PROMPT).join('');
+    if (response.code === null) {
+      throw this.lost ?? new ConnectionLostError(`remote command ended without an exit status${response.signal ? ` (signal ${response.signal})` : ''}`);
+    }
+    if (become && !started) {
+      throw new Error(`sudo failed: ${stderr.trim() || `exit ${response.code}`}`);
+    }
+    return { code: response.code, stdout: output, stderr };
+  }
+}
+
+function describeConnectError(error: Error & { level?: string; code?: string }, connection: ConnectionSettings): string {
+  const where = `${connection.user}@${connection.address}:${connection.port}`;
+  if (error.level === 'client-authentication') return `authentication failed for ${where} (key or password refused)`;
+  if (error.level === 'client-timeout') return `timed out connecting to ${where}`;
+  if (error.code === 'ECONNREFUSED') return `connection refused by ${where} (is sshd running on that port?)`;
+  if (error.code === 'EHOSTUNREACH' || error.code === 'ENETUNREACH') return `no route to ${where}`;
+  if (error.code === 'ENOTFOUND') return `cannot resolve ${connection.address}`;
+  return `cannot connect to ${where}: ${error.message}`;
+}
