@@ -50,7 +50,7 @@ export function prepareRun(options: PrepareOptions): PreparedRun {
     playbook.plays.forEach((play, index) => {
       if (!playHosts[index]!.has(host.name)) return;
       try {
-        compiled.push(compilePlay(playbook, play, { name: host.name, vars: host.vars, inventoryDir: inventory.dir }, { tags: options.tags }));
+        compiled.push(compilePlay(playbook, play, { name: host.name, vars: host.vars, inventoryDir: inventory.dir, location: host.location }, { tags: options.tags }));
       } catch (error) {
         const found = error instanceof InputErrors ? error.errors : error instanceof InputError ? [error] : undefined;
         if (!found) throw error;

@@ -56,6 +56,8 @@ export interface PackageFact {
   version?: string;
   /** apt's candidate version; null when apt does not know the package; undefined when not asked */
   candidate?: string | null;
+  /** removed, but its configuration files are still on the host (dpkg state "rc") */
+  configFiles?: boolean;
 }
 
 export interface ServiceFact {
@@ -64,6 +66,10 @@ export interface ServiceFact {
   active: string; // active | inactive | failed | activating | …
   enabled: string; // enabled | disabled | static | masked | … ('' when unknown)
   mainPid?: number;
+  /** how the service is managed: a systemd unit, or an init script where systemd is not PID 1 */
+  manager: 'systemd' | 'initscript';
+  /** systemd: the unit file changed on disk since it was loaded (daemon-reload needed) */
+  needsDaemonReload?: boolean;
 }
 
 export interface UfwRule {
@@ -75,11 +81,23 @@ export interface UfwRule {
   from: string; // "any" or CIDR
   to: string; // "any" or CIDR
   v6: boolean;
+  /**
+   * a rule clamprovision does not manage and never deletes: route rules, rules on an interface,
+   * with a source port, an application profile or logging
+   */
+  unmanaged?: boolean;
+  /** the tuple line as ufw stores it (for messages) */
+  tuple?: string;
 }
 
 export interface UfwFact {
   installed: boolean;
+  /** false when the rule files could not be read (not root): nothing below can be trusted */
+  readable: boolean;
   enabled: boolean;
+  /** IPV6=yes in /etc/default/ufw: rules for "any" address are added for IPv6 too */
+  ipv6: boolean;
+  /** allow | deny | reject (ufw's words, from DEFAULT_*_POLICY in /etc/default/ufw) */
   defaults: { incoming: string; outgoing: string; routed: string };
   rules: UfwRule[];
 }

@@ -12,6 +12,11 @@ export interface PlannedChange {
   diff?: string;
   /** POSIX sh script run as ONE remote command (`sh -s`, as root when become); exit 0 = success */
   script: string;
+  /**
+   * a read-only check (http_check): run by apply, listed but not run by plan, never "changed";
+   * the script's non-zero exit fails the host
+   */
+  check?: true;
 }
 
 export interface PlanContext {
@@ -21,12 +26,36 @@ export interface PlanContext {
   inHandler: boolean;
 }
 
+/** What prepare() may use on the controller, before any host is contacted. */
+export interface PrepareContext {
+  /** the task's variables (inventory + play vars + item): the locals of a template */
+  vars: Record<string, unknown>;
+  playbookDir: string;
+  /** a template's src -> absolute local path (playbook dir/templates, ../templates, playbook dir) */
+  resolveTemplate(src: string): string;
+  /** a local path from a variable or argument -> absolute local path */
+  resolveLocal(path: string): string;
+}
+
 export interface ModuleDefinition<Args = unknown> {
   name: string;
   /** argument spec: unknown keys and wrong types are input errors at file:line:col */
   schema: z.ZodType<Args>;
+  /**
+   * runs on the controller after the schema, before planning (also by `validate`, offline): reads
+   * local files, renders templates; returns the arguments plan() gets. Throws on bad input.
+   */
+  prepare?(args: Args, context: PrepareContext): Args;
   /** the facts plan() reads; the engine gathers all tasks' requests in one remote command */
   facts(args: Args): FactRequest[];
-  /** pure: null when the host already is as the arguments say */
+  /** pure: null when the host already is as the arguments say. Throws PlanError when it can't go on. */
   plan(args: Args, facts: HostFacts, context: PlanContext): PlannedChange | null;
+}
+
+/** The task cannot be planned on this host (e.g. a restart outside a handler, a masked unit). */
+export class PlanError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PlanError';
+  }
 }

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
-import { InputError, InputErrors } from '../core/errors.js';
-import { locate, locatePath } from '../input/yaml-source.js';
+import { InputError, InputErrors, type SourceLocation } from '../core/errors.js';
+import { locate, locatePath, spreadLocated } from '../input/yaml-source.js';
 import { modules } from '../modules/registry.js';
 import type { ModuleDefinition } from '../modules/types.js';
 import { normalizeClamVars } from '../clam/variables.js';
@@ -13,6 +13,7 @@ export interface HostInput {
   name: string;
   vars: Record<string, unknown>;
   inventoryDir: string;
+  location?: SourceLocation;
 }
 
 export interface CompileOptions {
@@ -38,12 +39,20 @@ function resolveTemplate(playbookDir: string, src: string): string {
   throw new Error(`template '${src}' not found in ${templateSearchPath(playbookDir).join(', ')}`);
 }
 
+/** A local path of a task (copy src): as Ansible does, the playbook's files/ first, then the inventory's dir. */
+function resolveLocal(path: string, playbookDir: string, inventoryDir: string): string {
+  if (isAbsolute(path)) return path;
+  const candidates = [join(playbookDir, 'files', path), join(playbookDir, path), resolve(inventoryDir, path)];
+  return candidates.find((candidate) => existsSync(candidate)) ?? resolve(inventoryDir, path);
+}
+
 /** Variables of one host in one play: defaults < inventory < play vars; then the play's vars schema. */
 export function playScope(play: PlaySpec, host: HostInput): Scope {
-  const merged: Scope = { ...play.defaults, ...host.vars };
-  const withPlayVars = { ...merged, ...(renderValue(play.vars, merged) as Scope), inventory_hostname: host.name };
+  // spreadLocated keeps each variable's file position, so errors about it still point at its line.
+  const merged = spreadLocated(play.defaults, host.vars);
+  const withPlayVars = spreadLocated(merged, renderValue(play.vars, merged) as Scope, { inventory_hostname: host.name });
   if (play.varsSchema === 'clam') {
-    return normalizeClamVars(withPlayVars, { name: host.name, inventoryDir: host.inventoryDir });
+    return normalizeClamVars(withPlayVars, { name: host.name, inventoryDir: host.inventoryDir, location: host.location });
   }
   return withPlayVars;
 }
@@ -112,7 +121,7 @@ class TaskCompiler {
           vars: scope,
           playbookDir: this.playbook.dir,
           resolveTemplate: (src: string) => resolveTemplate(this.playbook.dir, src),
-          resolveLocal: (path: string) => resolve(this.host.inventoryDir, path),
+          resolveLocal: (path: string) => resolveLocal(path, this.playbook.dir, this.host.inventoryDir),
         });
       } catch (error) {
         this.fail(task, task.module, `${task.module}: ${(error as Error).message}`);

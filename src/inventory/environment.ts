@@ -1,0 +1,44 @@
+import { InputError } from '../core/errors.js';
+import { isSecretName, secrets } from '../core/secrets.js';
+import { locate } from '../input/yaml-source.js';
+
+// `${NAME}` is replaced from the environment; `$${NAME}` stays as the literal text `${NAME}`.
+const REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * Replaces `${NAME}` in every string value below `root`, in place (the parsed objects keep their
+ * identity, so their source positions stay known). Values of variables whose name says they are
+ * secret are registered for masking. Returns one error per missing variable.
+ */
+export function substituteEnvironment(root: unknown, env: NodeJS.ProcessEnv): InputError[] {
+  const errors: InputError[] = [];
+  const visit = (container: Record<string, unknown> | unknown[]): void => {
+    for (const [key, value] of Object.entries(container)) {
+      if (typeof value === 'string') {
+        const replaced = substitute(value, env, (name) => {
+          errors.push(new InputError(`environment variable ${name} is not set (referenced as \${${name}})`, locate(container, Array.isArray(container) ? Number(key) : key)));
+        });
+        if (replaced !== value) (container as Record<string, unknown>)[key] = replaced;
+      } else if (typeof value === 'object' && value !== null && !seen.has(value)) {
+        seen.add(value);
+        visit(value as Record<string, unknown>);
+      }
+    }
+  };
+  const seen = new Set<object>();
+  if (typeof root === 'object' && root !== null) visit(root as Record<string, unknown>);
+  return errors;
+}
+
+function substitute(text: string, env: NodeJS.ProcessEnv, missing: (name: string) => void): string {
+  return text.replace(REFERENCE, (whole, escaped: string, name: string) => {
+    if (escaped) return whole.slice(1);
+    const value = env[name];
+    if (value === undefined) {
+      missing(name);
+      return whole;
+    }
+    if (isSecretName(name)) secrets.add(value);
+    return value;
+  });
+}

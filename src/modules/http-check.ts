@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import type { ModuleDefinition } from './types.js';
+import { script, shellQuote } from './lib/shell.js';
+
+const schema = z.strictObject({
+  /** fetched on the host itself (http://127.0.0.1/…, https://localhost/…; certificates are not verified) */
+  urls: z.array(z.string().regex(/^https?:\/\/\S+$/, 'not an http(s) URL')).min(1),
+  /** a status at or above this fails the host (401 still passes: the service answers) */
+  expect_below: z.number().int().min(100).max(600).default(500),
+  timeout: z.number().int().positive().default(10),
+});
+
+export type HttpCheckArgs = z.output<typeof schema>;
+
+/**
+ * `cp_fetch URL BODYFILE` prints the HTTP status (000 when there was no answer): curl, else
+ * python3, else wget, whichever the host has.
+ */
+function fetchFunction(timeout: number): string {
+  return `cp_fetch() {
+  if command -v curl >/dev/null 2>&1; then
+    curl -ks -o "$2" -w '%{http_code}' --max-time ${timeout} -- "$1" || true
+  elif command -v python3 >/dev/null 2>&1; then
+    python3 - "$1" "$2" <<'CLAMPROVISION_PY'
+import ssl, sys, urllib.request, urllib.error
+url, out = sys.argv[1], sys.argv[2]
+context = ssl.create_default_context()
+context.check_hostname = False
+context.verify_mode = ssl.CERT_NONE
+try:
+    response = urllib.request.urlopen(url, timeout=${timeout}, context=context)
+    status, body = response.status, response.read(4096)
+except urllib.error.HTTPError as error:
+    status, body = error.code, error.read(4096)
+except Exception as error:
+    status, body = 0, str(error).encode()
+open(out, 'wb').write(body)
+print('%03d' % status)
+CLAMPROVISION_PY
+  elif command -v wget >/dev/null 2>&1; then
+    wget -q -S -O "$2" -T ${timeout} --no-check-certificate -- "$1" 2>&1 | sed -n 's/^ *HTTP\\/[0-9.]* \\([0-9][0-9][0-9]\\).*/\\1/p' | tail -n 1
+  else
+    echo 'neither curl, python3 nor wget is on the host' > "$2"
+    echo 000
+  fi
+}`;
+}
+
+export const httpCheck: ModuleDefinition<HttpCheckArgs> = {
+  name: 'http_check',
+  schema: schema as z.ZodType<HttpCheckArgs>,
+  facts: () => [],
+  plan(args) {
+    const checks = args.urls.map(
+      (url) => `cp_status=$(cp_fetch ${shellQuote(url)} "$cp_body")
+case "$cp_status" in ''|000) cp_status=000;; esac
+if [ "$cp_status" -eq 0 ] || [ "$cp_status" -ge ${args.expect_below} ]; then
+  printf '%s\\n' "GET ${url.replace(/["\\$`]/g, '\\$&')}: HTTP $cp_status (expected below ${args.expect_below})" >&2
+  head -c 300 "$cp_body" >&2
+  echo >&2
+  cp_failed=1
+fi`,
+    );
+    return {
+      summary: args.urls.map((url) => `check ${url} answers with a status below ${args.expect_below}`),
+      check: true,
+      script: script(fetchFunction(args.timeout), 'cp_body=$(mktemp)', `trap 'rm -f "$cp_body"' EXIT`, 'cp_failed=0', ...checks, 'exit $cp_failed'),
+    };
+  },
+};

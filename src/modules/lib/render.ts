@@ -1,0 +1,51 @@
+import ejs from 'ejs';
+import { readFileSync } from 'node:fs';
+
+/**
+ * Renders an EJS template strictly: a name that is not defined, or a property that an object does
+ * not have, is an error naming it (Ansible's undefined-variable error), instead of "undefined" in a
+ * config file. `'key' in obj` and `typeof name` still test for presence without failing. Output is
+ * not HTML-escaped: these are config files, `<%= %>` and `<%- %>` both print the value as it is.
+ */
+export function renderTemplate(source: string, vars: Record<string, unknown>, filename: string): string {
+  return ejs.render(source, strictView(vars, ''), {
+    filename,
+    escape: (value: unknown) => (value === undefined || value === null ? '' : String(value)),
+    async: false,
+    cache: false,
+    includer: (originalPath: string, parsedPath: string) => ({ filename: parsedPath, template: readFileSync(parsedPath, 'utf8') }),
+  }) as string;
+}
+
+export function renderTemplateFile(path: string, vars: Record<string, unknown>): string {
+  return renderTemplate(readFileSync(path, 'utf8'), vars, path);
+}
+
+/** Properties every object answers to that JavaScript itself and EJS probe for. */
+const PROBED_KEYS = new Set(['toJSON', 'then', 'constructor', 'length', 'inspect', 'nodeType', '$$typeof', 'asymmetricMatch']);
+
+function strictView(value: unknown, path: string): any {
+  if (typeof value !== 'object' || value === null || Buffer.isBuffer(value) || value instanceof Date || value instanceof RegExp) {
+    return value;
+  }
+  const isRoot = path === '';
+  return new Proxy(value as object, {
+    // at the root (EJS's `with (locals)`), unknown names fall through to globals and so fail as
+    // "x is not defined"; below it, a missing property fails here
+    has: (target, key) => Reflect.has(target, key),
+    get(target, key, receiver) {
+      const found = Reflect.get(target, key, receiver);
+      if (typeof key === 'symbol' || PROBED_KEYS.has(key)) return found;
+      if (!Reflect.has(target, key)) {
+        if (isRoot) return undefined;
+        throw new ReferenceError(`${childPath(target, path, key)} is not defined`);
+      }
+      return typeof found === 'function' ? found : strictView(found, childPath(target, path, key));
+    },
+  });
+}
+
+function childPath(target: object, path: string, key: string): string {
+  if (Array.isArray(target)) return `${path}[${key}]`;
+  return path === '' ? key : `${path}.${key}`;
+}

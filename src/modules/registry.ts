@@ -1,0 +1,25 @@
+import { apt } from './apt.js';
+import { command } from './command.js';
+import { copy } from './copy.js';
+import { file } from './file.js';
+import { httpCheck } from './http-check.js';
+import { pip } from './pip.js';
+import { service } from './service.js';
+import { template } from './template.js';
+import type { ModuleDefinition } from './types.js';
+import { ufw } from './ufw.js';
+import { user } from './user.js';
+
+/** Every module a playbook task can name. */
+export const modules: Record<string, ModuleDefinition<any>> = {
+  apt,
+  pip,
+  template,
+  copy,
+  file,
+  user,
+  service,
+  ufw,
+  command,
+  http_check: httpCheck,
+};

@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { ModuleDefinition } from './types.js';
+import { planFileContent } from './lib/file-content.js';
+import { needFact } from './lib/facts.js';
+import { absolutePathSchema, accountNameSchema, modeSchema } from './lib/mode.js';
+import { renderTemplate } from './lib/render.js';
+
+const schema = z.strictObject({
+  /** the EJS template on the controller (resolved against the playbook's templates/ directories) */
+  src: z.string().min(1),
+  dest: absolutePathSchema,
+  mode: modeSchema.optional(),
+  owner: accountNameSchema.optional(),
+  group: accountNameSchema.optional(),
+  /** sh command run after writing (`nginx -t`); on failure the previous file is restored */
+  validate: z.string().min(1).optional(),
+});
+
+export type TemplateArgs = z.output<typeof schema> & {
+  /** the rendered text, set by prepare() on the controller */
+  rendered?: string;
+};
+
+export const template: ModuleDefinition<TemplateArgs> = {
+  name: 'template',
+  schema: schema as z.ZodType<TemplateArgs>,
+  prepare(args, context) {
+    const path = context.resolveTemplate(args.src);
+    let source: string;
+    try {
+      source = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new Error(`cannot read the template ${args.src} (${path}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    return { ...args, rendered: renderTemplate(source, context.vars, path) };
+  },
+  facts: (args) => [{ kind: 'file', path: args.dest, content: true }],
+  plan(args, facts) {
+    if (args.rendered === undefined) throw new Error(`internal error: the template ${args.src} was not rendered`);
+    return planFileContent(
+      { path: args.dest, content: Buffer.from(args.rendered, 'utf8'), mode: args.mode, owner: args.owner, group: args.group, validate: args.validate },
+      needFact(facts.files, args.dest, 'file'),
+    );
+  },
+};

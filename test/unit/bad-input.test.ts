@@ -1,0 +1,65 @@
+import test from 'ava';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { normalizeClamVars } from '../../src/clam/variables.js';
+import { InputError, InputErrors, formatLocation } from '../../src/core/errors.js';
+import { matchHosts } from '../../src/inventory/limit.js';
+import { loadInventory } from '../../src/inventory/load.js';
+
+/**
+ * Each case of test/fixtures/bad/ holds an inventory.yml (and optionally limit.txt, plus the files
+ * it refers to) and expected.txt: line 1 is where the error must point (`inventory.yml:LINE:COL`,
+ * or `--limit` for errors in the limit pattern), line 2 a phrase its message must contain.
+ */
+const corpus = fileURLToPath(new URL('../fixtures/bad/', import.meta.url));
+const cases = readdirSync(corpus)
+  .filter((name) => statSync(path.join(corpus, name)).isDirectory())
+  .sort();
+
+function inputErrorsOf(run: () => void): InputError[] {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof InputErrors) return error.errors;
+    if (error instanceof InputError) return [error];
+    throw error;
+  }
+  return [];
+}
+
+function checkCase(dir: string): void {
+  // An empty environment: no case may depend on the machine that runs the tests.
+  const inventory = loadInventory(path.join(dir, 'inventory.yml'), {});
+  const limitFile = path.join(dir, 'limit.txt');
+  const limit = existsSync(limitFile) ? readFileSync(limitFile, 'utf8').trim() : undefined;
+  for (const host of matchHosts(inventory, limit, '--limit')) {
+    normalizeClamVars(host.vars, { name: host.name, inventoryDir: inventory.dir, location: host.location });
+  }
+}
+
+test('the corpus has at least 25 cases', (t) => {
+  t.true(cases.length >= 25, `only ${cases.length} cases`);
+});
+
+for (const name of cases) {
+  test(name, (t) => {
+    const dir = path.join(corpus, name);
+    const [where, phrase] = readFileSync(path.join(dir, 'expected.txt'), 'utf8').split('\n').map((line) => line.trim());
+    t.truthy(where && phrase, 'expected.txt needs a position line and a phrase line');
+
+    const errors = inputErrorsOf(() => checkCase(dir));
+    t.not(errors.length, 0, 'the case was accepted');
+
+    const shown = errors.map((error) => {
+      const location = error.location ? formatLocation({ ...error.location, file: path.relative(dir, error.location.file) }) : '';
+      return { location, message: error.message, text: `${location || '(no position)'}: ${error.message}` };
+    });
+    const matching = shown.find((error) =>
+      where === '--limit'
+        ? error.location === '' && error.message.startsWith('--limit: ') && error.message.includes(phrase!)
+        : error.location === where && error.message.includes(phrase!),
+    );
+    t.truthy(matching, `expected ${where}: …${phrase}…\ngot:\n${shown.map((error) => error.text).join('\n')}`);
+  });
+}

@@ -1,0 +1,256 @@
+import test from 'ava';
+import { renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { normalizeClamVars, type ClamService, type ClamVars } from '../../../src/clam/variables.js';
+import { InputError, InputErrors } from '../../../src/core/errors.js';
+import { secrets } from '../../../src/core/secrets.js';
+import { parseYamlText } from '../../../src/input/yaml-source.js';
+import { lines, tempTree } from '../input/temp-files.js';
+
+const HOST_LOCATION = { file: 'inventory.yml', line: 3, col: 5 };
+
+/** Host variables as the inventory would give them: parsed from YAML, so positions are known. */
+function varsOf(...yaml: string[]): Record<string, unknown> {
+  return parseYamlText(lines(...yaml), 'inventory.yml') as Record<string, unknown>;
+}
+
+function normalize(vars: Record<string, unknown>, inventoryDir = tempTree({})): ClamVars & Record<string, unknown> {
+  return normalizeClamVars(vars, { name: 'web1', inventoryDir, location: HOST_LOCATION }) as ClamVars & Record<string, unknown>;
+}
+
+function errorsOf(vars: Record<string, unknown>, inventoryDir = tempTree({})): Array<{ at: string; message: string }> {
+  try {
+    normalize(vars, inventoryDir);
+  } catch (error) {
+    const list = error instanceof InputErrors ? error.errors : error instanceof InputError ? [error] : undefined;
+    if (!list) throw error;
+    return list.map((e) => ({ at: e.location ? `${e.location.line}:${e.location.col}` : '', message: e.message }));
+  }
+  return [];
+}
+
+const demoService = ['services:', '  - name: demo', '    wsgi: /srv/demo/demo.wsgi'];
+
+test('defaults of a minimal host and service', (t) => {
+  const result = normalize(varsOf(...demoService));
+  t.is(result.webserver, 'nginx');
+  t.is(result.server_name, 'web1');
+  t.is(result.http_port, 80);
+  t.is(result.tls, null);
+  t.is(result.firewall, true);
+  t.deepEqual(result.firewall_allow, []);
+  t.is(result.pip_index_url, null);
+  t.is(result.pip_trusted_host, null);
+  t.is(result.nginx_extra, '');
+  t.is(result.apache_extra, '');
+  t.deepEqual(result.services, [
+    {
+      name: 'demo',
+      source: null,
+      source_is_package: false,
+      source_digest: null,
+      wsgi: '/srv/demo/demo.wsgi',
+      url_prefix: '/',
+      uwsgi_port: 8888,
+      processes: 2,
+      threads: 2,
+      pip_packages: [],
+      env: { CLAM_ROOT: '/var/lib/clam/demo' },
+      data_dir: '/var/lib/clam/demo',
+      static: null,
+      client_max_body_size: '1g',
+      secrets: [],
+      venv: '/opt/clam/demo/venv',
+      src_dir: '/opt/clam/demo/src',
+      config_dir: '/etc/clam/demo',
+      unit: 'clam-demo',
+    } satisfies ClamService,
+  ]);
+  t.deepEqual(result.health_urls, ['http://127.0.0.1:80/']);
+});
+
+test('other variables pass through and the input is not changed', (t) => {
+  const vars = varsOf('ansible_user: deploy', 'custom: 1', ...demoService);
+  const before = structuredClone(vars);
+  const result = normalize(vars);
+  t.is(result.ansible_user, 'deploy');
+  t.is(result.custom, 1);
+  t.deepEqual(vars, before);
+});
+
+test('uWSGI ports count up from 8888 unless set, and health URLs follow the prefixes', (t) => {
+  const result = normalize(
+    varsOf(
+      'http_port: 8080',
+      'services:',
+      '  - {name: a, wsgi: /a.wsgi, url_prefix: /a}',
+      '  - {name: b, wsgi: /b.wsgi, url_prefix: /b, uwsgi_port: 9100}',
+      '  - {name: c, wsgi: /c.wsgi}',
+    ),
+  );
+  t.deepEqual(result.services.map((s) => s.uwsgi_port), [8888, 9100, 8890]);
+  t.deepEqual(result.health_urls, ['http://127.0.0.1:8080/a/', 'http://127.0.0.1:8080/b/', 'http://127.0.0.1:8080/']);
+});
+
+test('numbers may come as strings from ${NAME}; yes/no work as booleans', (t) => {
+  const result = normalize(varsOf('http_port: "8081"', 'firewall: "no"', 'services:', '  - {name: a, wsgi: /a.wsgi, uwsgi_port: "9000", processes: "4"}'));
+  t.is(result.http_port, 8081);
+  t.is(result.firewall, false);
+  t.is(result.services[0]!.uwsgi_port, 9000);
+  t.is(result.services[0]!.processes, 4);
+});
+
+test('a source directory is resolved from the inventory directory and pip-installed when it is a package', (t) => {
+  const dir = tempTree({ 'apps/demo/demo.wsgi': 'application = None\n', 'apps/demo/pyproject.toml': '[project]\nname = "demo"\n', 'apps/plain/wsgi/app.wsgi': 'x' });
+  const result = normalize(
+    varsOf('services:', '  - {name: demo, source: apps/demo, wsgi: demo.wsgi}', '  - {name: plain, source: ./apps/plain, wsgi: wsgi/app.wsgi, url_prefix: /plain}'),
+    dir,
+  );
+  const [demo, plain] = result.services;
+  t.is(demo!.source, path.join(dir, 'apps/demo'));
+  t.true(demo!.source_is_package);
+  t.is(demo!.wsgi, '/opt/clam/demo/src/demo.wsgi');
+  t.false(plain!.source_is_package);
+  t.is(plain!.wsgi, '/opt/clam/plain/src/wsgi/app.wsgi');
+  t.regex(demo!.source_digest!, /^[0-9a-f]{64}$/);
+});
+
+test('the source digest follows contents and names, not the location or byte code', (t) => {
+  const files = { 'svc/app.wsgi': 'application = None\n', 'svc/pkg/mod.py': 'X = 1\n' };
+  const digest = (dir: string) => normalize(varsOf('services:', '  - {name: s, source: svc, wsgi: app.wsgi}'), dir).services[0]!.source_digest;
+  const first = tempTree(files);
+  const original = digest(first);
+  t.is(digest(tempTree(files)), original, 'same files elsewhere, same digest');
+  writeFileSync(path.join(first, 'svc/pkg/__pycache__.pyc'), 'bytecode');
+  t.is(digest(first), original, 'byte code is ignored');
+  writeFileSync(path.join(first, 'svc/pkg/mod.py'), 'X = 2\n');
+  t.not(digest(first), original, 'a changed file changes it');
+  const renamed = tempTree(files);
+  renameSync(path.join(renamed, 'svc/pkg/mod.py'), path.join(renamed, 'svc/pkg/other.py'));
+  t.not(digest(renamed), original, 'a renamed file changes it');
+});
+
+test('CLAM in pip_packages serves its static files under the prefix', (t) => {
+  const result = normalize(
+    varsOf(
+      'services:',
+      '  - {name: a, wsgi: /a.wsgi, url_prefix: /tools/a, pip_packages: ["clam>=3.2"]}',
+      '  - {name: b, wsgi: /b.wsgi, pip_packages: [clam]}',
+      '  - {name: c, wsgi: /c.wsgi, url_prefix: /c, pip_packages: [clamd, flask]}',
+      '  - {name: d, wsgi: /d.wsgi, url_prefix: /d, pip_packages: [clam], static: null}',
+      '  - {name: e, wsgi: /e.wsgi, url_prefix: /e, static: {url: /e/assets, dir: /srv/e/static}}',
+    ),
+  );
+  t.deepEqual(
+    result.services.map((s) => s.static),
+    [{ url: '/tools/a/static', dir: '/opt/clam/a/static' }, { url: '/static', dir: '/opt/clam/b/static' }, null, null, { url: '/e/assets', dir: '/srv/e/static' }],
+  );
+});
+
+test('env values become strings, CLAM_ROOT follows data_dir unless set, and named secrets are masked', (t) => {
+  const result = normalize(
+    varsOf(
+      'services:',
+      '  - name: a',
+      '    wsgi: /a.wsgi',
+      '    data_dir: /srv/data/a',
+      '    env: {WORKERS: 3, SECRET_KEY: "k-93f1c0de", CONFIGFILE: /etc/a.yml}',
+      '    secrets: [SECRET_KEY]',
+      '  - {name: b, wsgi: /b.wsgi, url_prefix: /b, env: {CLAM_ROOT: /data/b}}',
+    ),
+  );
+  t.deepEqual(result.services[0]!.env, { WORKERS: '3', SECRET_KEY: 'k-93f1c0de', CONFIGFILE: '/etc/a.yml', CLAM_ROOT: '/srv/data/a' });
+  t.deepEqual(result.services[0]!.secrets, ['SECRET_KEY']);
+  t.is(result.services[1]!.env.CLAM_ROOT, '/data/b');
+  t.is(result.services[1]!.data_dir, '/var/lib/clam/b');
+  t.is(secrets.mask('SECRET_KEY=k-93f1c0de'), 'SECRET_KEY=********');
+});
+
+test('tls files are resolved locally and the health check asks HTTPS on 443', (t) => {
+  const key = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n-----END PRIVATE KEY-----\n';
+  const dir = tempTree({ 'tls/site.crt': 'cert', 'tls/site.key': key });
+  const result = normalize(varsOf('tls: {cert: tls/site.crt, key: tls/site.key}', 'services:', '  - {name: a, wsgi: /a.wsgi, url_prefix: /a}'), dir);
+  t.deepEqual(result.tls, { cert: path.join(dir, 'tls/site.crt'), key: path.join(dir, 'tls/site.key') });
+  t.deepEqual(result.health_urls, ['https://127.0.0.1:443/a/']);
+  // A diff of the uploaded key would show it line by line.
+  t.is(secrets.mask(`+${key.split('\n')[1]}\n+${key.split('\n')[2]}`), '+********\n+********');
+});
+
+test('with apache-wsgi no uWSGI port is bound, so it cannot clash', (t) => {
+  const vars = varsOf('webserver: apache-wsgi', 'http_port: 8888', ...demoService);
+  t.deepEqual(errorsOf(vars), []);
+  t.is(normalize(vars).webserver, 'apache-wsgi');
+});
+
+const BAD: Array<[string, string[], string, RegExp]> = [
+  ['webserver unknown', ['webserver: lighttpd', ...demoService], '1:12', /webserver must be one of nginx, apache-uwsgi, apache-wsgi, not 'lighttpd'/],
+  ['services missing', ['webserver: nginx'], '3:5', /'services' is required/],
+  ['services empty', ['services: []'], '1:11', /services must list at least one webservice/],
+  ['services a mapping', ['services:', '  demo: {wsgi: /a}'], '2:3', /services must be a list, not a mapping/],
+  ['unknown service key', ['services:', '  - name: demo', '    wsgi: /a.wsgi', '    procesess: 4'], '4:5', /service 'demo': unknown key 'procesess' \(did you mean 'processes'\?\)/],
+  ['unknown tls key', ['tls: {cert: a, key: b, chain: c}', ...demoService], '1:24', /unknown key 'chain'/],
+  ['wsgi missing', ['services:', '  - name: demo'], '2:5', /service 'demo': wsgi is required/],
+  ['name with a dash', ['services:', '  - {name: my-app, wsgi: /a.wsgi}'], '2:12', /name must consist of letters, digits and _ only/],
+  ['name as a number', ['services:', '  - {name: 42, wsgi: /a.wsgi}'], '2:12', /name must be a string, not 42/],
+  ['http_port out of range', ['http_port: 65536', ...demoService], '1:12', /http_port must be a port number from 1 to 65535, not 65536/],
+  ['processes zero', ['services:', '  - {name: a, wsgi: /a.wsgi, processes: 0}'], '2:41', /processes must be at least 1, not 0/],
+  ['pip_packages a string', ['services:', '  - {name: a, wsgi: /a.wsgi, pip_packages: clam}'], '2:44', /pip_packages must be a list, not 'clam'/],
+  ['env value a boolean', ['services:', '  - {name: a, wsgi: /a.wsgi, env: {DEBUG: true}}'], '2:43', /env\.DEBUG must be a string \(quote it\) or a number/],
+  ['env name invalid', ['services:', '  - {name: a, wsgi: /a.wsgi, env: {"2FA": x}}'], '2:36', /'2FA' must be an environment variable name/],
+  ['client_max_body_size', ['services:', '  - {name: a, wsgi: /a.wsgi, client_max_body_size: 1 GB}'], '2:52', /client_max_body_size must be a size like 1g/],
+  ['data_dir root', ['services:', '  - {name: a, wsgi: /a.wsgi, data_dir: /}'], '2:40', /data_dir must not be \/ itself/],
+  ['server_name with a space', ['server_name: "a b;"', ...demoService], '1:14', /server_name must be a single word/],
+  ['pip_index_url not a URL', ['pip_index_url: pypi.local', ...demoService], '1:16', /pip_index_url must be an http\(s\) URL/],
+  ['prefix without slash', ['services:', '  - {name: a, wsgi: /a.wsgi, url_prefix: app}'], '2:42', /url_prefix 'app' must start with a slash, e.g. '\/app'/],
+  ['prefix with trailing slash', ['services:', '  - {name: a, wsgi: /a.wsgi, url_prefix: /app/}'], '2:42', /must not end with a slash \(write '\/app'\)/],
+  ['prefix with a space', ['services:', '  - {name: a, wsgi: /a.wsgi, url_prefix: "/my app"}'], '2:42', /may only hold letters, digits/],
+  ['duplicate names', ['services:', '  - {name: a, wsgi: /a.wsgi}', '  - {name: a, wsgi: /b.wsgi, url_prefix: /b}'], '3:12', /duplicate service name 'a'/],
+  ['duplicate prefix', ['services:', '  - {name: a, wsgi: /a.wsgi, url_prefix: /x}', '  - {name: b, wsgi: /b.wsgi, url_prefix: /x}'], '3:42', /url_prefix '\/x' is already used by service 'a'/],
+  ['explicit port on a default', ['services:', '  - {name: a, wsgi: /a.wsgi}', '  - {name: b, wsgi: /b.wsgi, url_prefix: /b, uwsgi_port: 8888}'], '3:58', /uwsgi_port 8888 is already taken by service 'a'/],
+  ['port on the http port', ['http_port: 9000', 'services:', '  - {name: a, wsgi: /a.wsgi, uwsgi_port: 9000}'], '3:42', /already taken by the webserver's http_port/],
+  ['port on 443 with tls', ['services:', '  - {name: a, wsgi: /a.wsgi, uwsgi_port: 443}', 'tls: {cert: c, key: k}'], '2:42', /already taken by the webserver's HTTPS/],
+  ['port on the SSH port', ['ansible_port: 2222', 'services:', '  - {name: a, wsgi: /a.wsgi, uwsgi_port: 2222}'], '3:42', /uwsgi_port 2222 is already taken by the SSH port/],
+  ['relative wsgi without source', ['services:', '  - {name: a, wsgi: a.wsgi}'], '2:21', /needs a 'source' directory/],
+  ['secret not in env', ['services:', '  - {name: a, wsgi: /a.wsgi, env: {TOKEN: x}, secrets: [TOKEN, PASSWORD]}'], '2:64', /secrets names 'PASSWORD', which is not a key of its env; env has TOKEN/],
+  ['secret without env', ['services:', '  - {name: a, wsgi: /a.wsgi, secrets: [KEY]}'], '2:40', /env is empty/],
+];
+
+for (const [title, yaml, at, message] of BAD) {
+  test(`error: ${title}`, (t) => {
+    // tls needs readable files so that the case shows only its own error.
+    const dir = tempTree({ c: 'cert', k: 'key' });
+    const errors = errorsOf(varsOf(...yaml), dir);
+    const found = errors.find((error) => error.at === at && message.test(error.message));
+    t.truthy(found, `expected ${at}: ${message}\ngot:\n${errors.map((e) => `${e.at}: ${e.message}`).join('\n')}`);
+    t.true(errors.every((error) => error.message.startsWith("host 'web1': ")));
+  });
+}
+
+test('filesystem problems point at the value', (t) => {
+  const dir = tempTree({ 'apps/demo/other.wsgi': 'x', 'tls/site.crt': 'cert', 'notadir': 'x' });
+  const errors = errorsOf(
+    varsOf(
+      'tls: {cert: tls/site.crt, key: tls/missing.key}',
+      'services:',
+      '  - {name: a, source: apps/demo, wsgi: demo.wsgi}',
+      '  - {name: b, source: apps/none, wsgi: b.wsgi, url_prefix: /b}',
+      '  - {name: c, source: notadir, wsgi: c.wsgi, url_prefix: /c}',
+      '  - {name: d, source: apps/demo, wsgi: ../escape.wsgi, url_prefix: /d}',
+    ),
+    dir,
+  );
+  t.deepEqual(
+    errors.map((e) => e.at),
+    ['1:32', '3:40', '4:23', '5:23', '6:40'],
+  );
+  t.regex(errors[0]!.message, /tls\.key: the TLS private key file .*tls\/missing\.key does not exist/);
+  t.regex(errors[1]!.message, /WSGI script 'demo\.wsgi' not found in source directory .*apps\/demo/);
+  t.regex(errors[2]!.message, /source directory .*apps\/none does not exist/);
+  t.regex(errors[3]!.message, /source directory .*notadir is not a directory/);
+  t.regex(errors[4]!.message, /points outside the source directory/);
+});
+
+test('type errors of several services are reported together', (t) => {
+  const errors = errorsOf(varsOf('services:', '  - {name: a, wsgi: 1}', '  - {name: b-c, wsgi: /b}', '  - {name: d, wsgi: /d, threads: -1}'));
+  t.deepEqual(errors.map((e) => e.at), ['2:21', '3:12', '4:34']);
+});

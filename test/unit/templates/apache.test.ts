@@ -1,0 +1,138 @@
+import test from 'ava';
+import { directives, helloService, hostVars, render } from './render.js';
+
+function conf(inventoryVars: Record<string, unknown>): string[] {
+  return directives(render('apache-clam.conf.ejs', hostVars({ webserver: 'apache-uwsgi', ...inventoryVars })));
+}
+
+/** The directive lines of each <VirtualHost> (with its address). */
+function virtualHosts(lines: string[]): Array<{ address: string; body: string[] }> {
+  const hosts: Array<{ address: string; body: string[] }> = [];
+  let current: { address: string; body: string[] } | undefined;
+  for (const line of lines) {
+    const open = /^<VirtualHost (.+)>$/.exec(line);
+    if (open) current = { address: open[1]!, body: [] };
+    else if (line === '</VirtualHost>') {
+      hosts.push(current!);
+      current = undefined;
+    } else current?.body.push(line);
+  }
+  return hosts;
+}
+
+function only<T>(list: T[]): T {
+  if (list.length !== 1) throw new Error(`expected exactly one, got ${list.length}`);
+  return list[0]!;
+}
+
+function locationBlock(body: string[], path: string): string[] | undefined {
+  const start = body.indexOf(`<Location ${path}>`);
+  if (start < 0) return undefined;
+  return body.slice(start + 1, body.indexOf('</Location>', start));
+}
+
+test('mod_proxy_uwsgi at the root: everything goes to uWSGI', (t) => {
+  const vhost = only(virtualHosts(conf({ services: [helloService('/')] })));
+  t.is(vhost.address, '*:80');
+  t.true(vhost.body.includes('ServerName web1'));
+  t.deepEqual(vhost.body.filter((line) => line.startsWith('ProxyPass')), ['ProxyPass / uwsgi://127.0.0.1:8888/']);
+});
+
+test('mod_proxy_uwsgi under /hello: the full path goes to uWSGI, which moves the prefix into SCRIPT_NAME', (t) => {
+  const vhost = only(virtualHosts(conf({ services: [helloService('/hello')] })));
+  t.deepEqual(vhost.body.filter((line) => line.startsWith('ProxyPass')), ['ProxyPass /hello uwsgi://127.0.0.1:8888/hello']);
+});
+
+test('the static exclusion comes BEFORE the ProxyPass of its service, with the Alias and Require all granted', (t) => {
+  const vhost = only(virtualHosts(conf({ services: [helloService('/hello', { pip_packages: ['clam>=3.2'] })] })));
+  t.deepEqual(vhost.body.filter((line) => line.startsWith('ProxyPass')), ['ProxyPass /hello/static !', 'ProxyPass /hello uwsgi://127.0.0.1:8888/hello']);
+  t.true(vhost.body.includes('Alias /hello/static /opt/clam/hello/static'));
+  const directory = vhost.body.indexOf('<Directory /opt/clam/hello/static>');
+  t.true(directory >= 0);
+  t.is(vhost.body[directory + 1], 'Require all granted');
+});
+
+test('two services: the longer prefix is proxied first, so / does not swallow /other', (t) => {
+  const vhost = only(virtualHosts(conf({ services: [helloService('/', { pip_packages: ['clam'] }), helloService('/other', { name: 'other', pip_packages: ['clam'] })] })));
+  t.deepEqual(vhost.body.filter((line) => line.startsWith('ProxyPass')), [
+    'ProxyPass /other/static !',
+    'ProxyPass /other uwsgi://127.0.0.1:8889/other',
+    'ProxyPass /static !',
+    'ProxyPass / uwsgi://127.0.0.1:8888/',
+  ]);
+});
+
+test('LimitRequestBody from client_max_body_size, per service; <Location /> comes first so /big overrides it', (t) => {
+  const vhost = only(virtualHosts(conf({ services: [helloService('/'), helloService('/big', { name: 'big', client_max_body_size: '125m' })] })));
+  t.deepEqual(locationBlock(vhost.body, '/'), ['LimitRequestBody 1073741824']);
+  t.deepEqual(locationBlock(vhost.body, '/big'), [`LimitRequestBody ${125 * 1024 * 1024}`]);
+  t.true(vhost.body.indexOf('<Location />') < vhost.body.indexOf('<Location /big>'));
+});
+
+test('.xsl is served as XML', (t) => {
+  t.true(only(virtualHosts(conf({ services: [helloService('/')] }))).body.includes('AddType application/xml .xsl'));
+});
+
+test('port 80 needs no Listen (ports.conf has it); another http_port gets one', (t) => {
+  t.false(conf({ services: [helloService('/')] }).some((line) => line.startsWith('Listen')));
+  const lines = conf({ http_port: 8080, services: [helloService('/')] });
+  t.true(lines.includes('Listen 8080'));
+  t.is(only(virtualHosts(lines)).address, '*:8080');
+});
+
+test('with tls: *:80 redirects to https, the services are on *:443 with SSLEngine and the copied files', (t) => {
+  const hosts = virtualHosts(conf({ tls: { cert: 'hello/hello.wsgi', key: 'hello/hello.wsgi' }, server_name: 'clam.example.org', services: [helloService('/hello')] }));
+  t.deepEqual(hosts.map((h) => h.address), ['*:80', '*:443']);
+  const [http, https] = hosts as [(typeof hosts)[0], (typeof hosts)[0]];
+  t.true(http.body.includes('Redirect permanent / https://clam.example.org/'));
+  t.false(http.body.some((line) => line.startsWith('ProxyPass')));
+  t.true(https.body.includes('SSLEngine on'));
+  t.true(https.body.includes('SSLCertificateFile /etc/clam/tls/cert.pem'));
+  t.true(https.body.includes('SSLCertificateKeyFile /etc/clam/tls/key.pem'));
+  t.true(https.body.includes('ProxyPass /hello uwsgi://127.0.0.1:8888/hello'));
+});
+
+test('apache_extra goes inside our virtual host (the HTTPS one with tls)', (t) => {
+  const plain = only(virtualHosts(conf({ apache_extra: 'Header set X-Clam yes\n', services: [helloService('/')] })));
+  t.true(plain.body.includes('Header set X-Clam yes'));
+  const [http, https] = virtualHosts(conf({ apache_extra: 'Header set X-Clam yes', tls: { cert: 'hello/hello.wsgi', key: 'hello/hello.wsgi' }, services: [helloService('/')] }));
+  t.false(http!.body.includes('Header set X-Clam yes'));
+  t.true(https!.body.includes('Header set X-Clam yes'));
+});
+
+function wsgiConf(inventoryVars: Record<string, unknown>): string[] {
+  return conf({ webserver: 'apache-wsgi', ...inventoryVars });
+}
+
+test('mod_wsgi: one daemon process group per service, as clam, with the venv as python-home', (t) => {
+  const vhost = only(virtualHosts(wsgiConf({ services: [helloService('/hello')] })));
+  const daemon = vhost.body.find((line) => line.startsWith('WSGIDaemonProcess '));
+  t.truthy(daemon);
+  const words = daemon!.split(/\s+/);
+  t.is(words[1], 'clam-hello');
+  for (const option of ['user=clam', 'group=clam', 'python-home=/opt/clam/hello/venv', 'threads=15', 'maximum-requests=10000']) {
+    t.true(words.includes(option), option);
+  }
+  t.deepEqual(locationBlock(vhost.body, '/hello')?.filter((line) => line.startsWith('WSGI')), ['WSGIProcessGroup clam-hello', 'WSGIApplicationGroup %{GLOBAL}']);
+});
+
+test('mod_wsgi: WSGIPassAuthorization On, the script alias to the env wrapper, no uWSGI proxy', (t) => {
+  const vhost = only(virtualHosts(wsgiConf({ services: [helloService('/hello')] })));
+  t.true(vhost.body.includes('WSGIPassAuthorization On'));
+  t.true(vhost.body.includes('WSGIScriptAlias /hello /etc/clam/hello/app.wsgi'));
+  t.false(vhost.body.some((line) => line.startsWith('ProxyPass')));
+  const directory = vhost.body.indexOf('<Directory /etc/clam/hello>');
+  t.deepEqual(vhost.body.slice(directory + 1, directory + 4), ['<Files app.wsgi>', 'Require all granted', '</Files>']);
+});
+
+test('mod_wsgi at the root next to /other: aliases longest first, process groups bound per location', (t) => {
+  const vhost = only(virtualHosts(wsgiConf({ services: [helloService('/', { pip_packages: ['clam'] }), helloService('/other', { name: 'other' })] })));
+  t.deepEqual(vhost.body.filter((line) => /^(WSGIScriptAlias|Alias) /.test(line)), [
+    'WSGIScriptAlias /other /etc/clam/other/app.wsgi',
+    'Alias /static /opt/clam/hello/static',
+    'WSGIScriptAlias / /etc/clam/hello/app.wsgi',
+  ]);
+  t.deepEqual(locationBlock(vhost.body, '/')?.find((line) => line.startsWith('WSGIProcessGroup')), 'WSGIProcessGroup clam-hello');
+  t.deepEqual(locationBlock(vhost.body, '/other')?.find((line) => line.startsWith('WSGIProcessGroup')), 'WSGIProcessGroup clam-other');
+  t.true(vhost.body.indexOf('<Location />') < vhost.body.indexOf('<Location /other>'));
+});

@@ -1,0 +1,69 @@
+import test from 'ava';
+import { directives, helloService, hostVars, render, services } from './render.js';
+
+function ini(prefix: string, extra: Record<string, unknown> = {}): string[] {
+  const vars = hostVars({ services: [helloService(prefix, extra)] });
+  return directives(render('uwsgi.ini.ejs', vars, services(vars)[0]));
+}
+
+test('at the root: the app is mounted at / and uWSGI speaks the uwsgi protocol on the loopback only', (t) => {
+  const lines = ini('/');
+  t.is(lines[0], '[uwsgi]');
+  t.true(lines.includes('socket = 127.0.0.1:8888'));
+  t.true(lines.includes('mount = /=/opt/clam/hello/src/hello.wsgi'));
+  t.true(lines.includes('manage-script-name = true'));
+  t.true(lines.includes('master = true'));
+  t.true(lines.includes('processes = 2'));
+  t.true(lines.includes('threads = 2'));
+  t.false(lines.some((line) => /^(http|http-socket|https)\s*=/.test(line)), 'no HTTP listener of its own');
+});
+
+test('under /hello: the mount prefix is /hello (uWSGI moves it into SCRIPT_NAME)', (t) => {
+  const lines = ini('/hello');
+  t.true(lines.includes('mount = /hello=/opt/clam/hello/src/hello.wsgi'));
+  t.true(lines.includes('manage-script-name = true'));
+});
+
+test('the virtualenv, working directory and unprivileged user of the service', (t) => {
+  const lines = ini('/hello');
+  t.true(lines.includes('virtualenv = /opt/clam/hello/venv'));
+  t.true(lines.includes('chdir = /opt/clam/hello/src'));
+  t.true(lines.includes('uid = clam'));
+  t.true(lines.includes('gid = clam'));
+});
+
+test('a pip-installed uWSGI has Python built in: no plugins line', (t) => {
+  t.false(ini('/').some((line) => line.startsWith('plugins')));
+});
+
+test('environment: VIRTUAL_ENV, PATH with the venv first, CLAM_ROOT = data_dir, and the service env', (t) => {
+  const lines = ini('/hello', { env: { CONFIGFILE: '/etc/clam/hello/hello.yml', SECRET_KEY: 'x' } });
+  t.true(lines.includes('env = VIRTUAL_ENV=/opt/clam/hello/venv'));
+  const path = lines.find((line) => line.startsWith('env = PATH='));
+  t.truthy(path);
+  t.true(path!.startsWith('env = PATH=/opt/clam/hello/venv/bin:'));
+  t.true(lines.includes('env = CLAM_ROOT=/var/lib/clam/hello'));
+  t.true(lines.includes('env = CONFIGFILE=/etc/clam/hello/hello.yml'));
+  t.true(lines.includes('env = SECRET_KEY=x'));
+});
+
+test('an explicit CLAM_ROOT and data_dir are kept', (t) => {
+  const lines = ini('/', { data_dir: '/srv/clam/hello', env: { CLAM_ROOT: '/srv/clam/hello/root' } });
+  t.true(lines.includes('env = CLAM_ROOT=/srv/clam/hello/root'));
+});
+
+test('a % in an environment value is written as %% (uWSGI expands %x in its config files)', (t) => {
+  const lines = ini('/', { env: { PASSWORD_HINT: '100% sure' } });
+  t.true(lines.includes('env = PASSWORD_HINT=100%% sure'));
+});
+
+test('two services get their own ports and mounts', (t) => {
+  const vars = hostVars({ services: [helloService('/'), helloService('/other', { name: 'other' })] });
+  const [first, second] = services(vars);
+  const one = directives(render('uwsgi.ini.ejs', vars, first));
+  const two = directives(render('uwsgi.ini.ejs', vars, second));
+  t.true(one.includes('socket = 127.0.0.1:8888'));
+  t.true(two.includes('socket = 127.0.0.1:8889'));
+  t.true(two.includes('mount = /other=/opt/clam/other/src/hello.wsgi'));
+  t.true(two.includes('virtualenv = /opt/clam/other/venv'));
+});
