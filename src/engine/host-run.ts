@@ -38,6 +38,8 @@ class HostRun {
   private readonly notified = new Set<string>();
   private ssh: SshHost | undefined;
   private facts!: HostFacts;
+  /** a change was applied since the facts were read: what a package install created is not in them */
+  private factsStale = false;
 
   constructor(
     private readonly host: InventoryHost,
@@ -68,7 +70,7 @@ class HostRun {
       });
       if (this.options.mode === 'apply') lock = await this.acquireLock(this.ssh);
       this.step('gathering facts');
-      this.facts = await gatherFacts(this.ssh, this.plays.flatMap((p) => [...p.tasks, ...p.handlers.values()]));
+      await this.readFacts();
       const osProblem = unsupportedOsReason(this.facts.os);
       if (osProblem) throw new HostFailure(osProblem);
       for (const play of this.plays) await this.runPlay(play);
@@ -87,6 +89,11 @@ class HostRun {
       await lock?.release().catch(() => undefined);
       await this.ssh?.close();
     }
+  }
+
+  private async readFacts(): Promise<void> {
+    this.facts = await gatherFacts(this.ssh!, this.plays.flatMap((p) => [...p.tasks, ...p.handlers.values()]));
+    this.factsStale = false;
   }
 
   private async acquireLock(ssh: SshHost): Promise<HeldCommand> {
@@ -124,6 +131,8 @@ class HostRun {
     const result: TaskResult = { name: task.name, module: module.name, status: 'ok', ...(inHandler ? { handler: true } : {}) };
     this.step(task.name);
     try {
+      // Re-read after a change (one command), so e.g. the default site an apt install just created is seen.
+      if (this.factsStale) await this.readFacts();
       if (!evaluateCondition(task.when, { ...task.scope, facts: this.facts })) {
         this.record({ ...result, status: 'skipped' });
         return;
@@ -139,7 +148,10 @@ class HostRun {
         return;
       }
       Object.assign(result, { status: 'changed', summary: change.summary, ...(change.diff ? { diff: change.diff } : {}) });
-      if (this.options.mode === 'apply') await this.execute(change.script, result);
+      if (this.options.mode === 'apply') {
+        await this.execute(change.script, result);
+        this.factsStale = true;
+      }
       for (const name of task.notify) this.notified.add(name);
       this.record(result);
     } catch (error) {
