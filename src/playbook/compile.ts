@@ -81,6 +81,24 @@ class TaskCompiler {
     }
   }
 
+  /** Renders the module's arguments; an expression error points at the argument that holds it. */
+  private renderArgs(task: TaskSpec, scope: Scope): unknown {
+    const args = task.args;
+    if (!args || typeof args !== 'object' || Array.isArray(args)) return this.render(task, task.module, () => renderValue(args, scope));
+    const rendered: Record<string, unknown> = {};
+    let failed = false;
+    for (const [key, value] of Object.entries(args)) {
+      try {
+        rendered[key] = renderValue(value, scope);
+      } catch (error) {
+        if (!(error instanceof ExpressionError || error instanceof TypeError)) throw error;
+        this.errors.push(new InputError(error.message, locate(args, key) ?? locate(task.raw, task.module) ?? task.location));
+        failed = true;
+      }
+    }
+    return failed ? undefined : rendered;
+  }
+
   private loopItems(task: TaskSpec, scope: Scope): unknown[] | undefined {
     if (task.loop === undefined || task.loop === null) return undefined;
     const items = this.render(task, 'loop', () => renderValue(task.loop, scope));
@@ -105,7 +123,7 @@ class TaskCompiler {
     const base = { name, when: task.when, scope, notify, tags: task.tags, location: task.location };
     if (task.module === 'meta') return { ...base, module: 'flush_handlers', args: {} };
     const module = modules[task.module] as ModuleDefinition<unknown>;
-    const rendered = this.render(task, task.module, () => renderValue(task.args, scope));
+    const rendered = this.renderArgs(task, scope);
     if (rendered === undefined) return undefined;
     const parsed = module.schema.safeParse(rendered);
     if (!parsed.success) {
