@@ -2,8 +2,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isInputError, InputError, InputErrors } from './core/errors.js';
 import { secrets } from './core/secrets.js';
-import { converge, EXIT, type ConvergeOptions } from './commands/converge.js';
-import { validate } from './commands/validate.js';
+// The commands are imported when they run: validate then loads no SSH, progress or prompt library.
+import type { ConvergeOptions } from './commands/converge.js';
+import { EXIT } from './commands/exit-codes.js';
 
 function positiveInteger(value: string): number {
   const n = Number(value);
@@ -56,16 +57,19 @@ async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
   addRunOptions(program.command('apply').argument('<inventory>').description('converge every selected host'), true).action(
     async (inventory: string, options: ConvergeOptions) => {
+      const { converge } = await import('./commands/converge.js');
       exitCode = await converge('apply', { ...options, inventory });
     },
   );
   addRunOptions(program.command('plan').argument('<inventory>').description('dry run: show what apply would change (exit 2 when changes are pending)'), true).action(
     async (inventory: string, options: ConvergeOptions) => {
+      const { converge } = await import('./commands/converge.js');
       exitCode = await converge('plan', { ...options, inventory });
     },
   );
   addRunOptions(program.command('validate').argument('<inventory>').description('offline check of inventory, playbook and templates'), false).action(
-    (inventory: string, options: ConvergeOptions) => {
+    async (inventory: string, options: ConvergeOptions) => {
+      const { validate } = await import('./commands/validate.js');
       exitCode = validate({ ...options, inventory });
     },
   );

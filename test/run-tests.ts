@@ -20,7 +20,7 @@ interface Counts {
 }
 
 /** Counts TAP result lines; `# SKIP` and `# TODO` directives are not passes or failures. */
-export function countTap(tap: string): Counts {
+function countTap(tap: string): Counts {
   const counts: Counts = { passed: 0, failed: 0, skipped: 0, todo: 0 };
   for (const line of tap.split('\n')) {
     const result = /^(not ok|ok)\b(?:[^#]*)(?:#\s*(SKIP|TODO)\b)?/i.exec(line);

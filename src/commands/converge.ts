@@ -1,6 +1,5 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { password } from '@inquirer/prompts';
 import { InputError } from '../core/errors.js';
 import { secrets } from '../core/secrets.js';
 import { runAll } from '../engine/run-all.js';
@@ -8,6 +7,7 @@ import { summarize, type HostResult, type Mode } from '../engine/results.js';
 import { renderJson } from '../report/json.js';
 import { ProgressDisplay } from '../report/progress.js';
 import { renderHostReport, renderRecap } from '../report/text.js';
+import { EXIT } from './exit-codes.js';
 import { prepareRun, type PrepareOptions } from './prepare.js';
 
 export interface ConvergeOptions extends PrepareOptions {
@@ -22,12 +22,14 @@ export interface ConvergeOptions extends PrepareOptions {
   lockTimeout: number;
 }
 
-export const EXIT = { ok: 0, input: 1, pending: 2, failed: 3, unreachable: 4 } as const;
+export { EXIT };
 
 async function askBecomePassword(): Promise<string> {
   if (!process.stdin.isTTY) {
     throw new InputError('-K/--ask-become-pass needs a terminal; without one set ansible_become_password: "${BECOME_PASSWORD}" in the inventory');
   }
+  // loaded only for -K: the prompt library costs start-up time on every other run
+  const { password } = await import('@inquirer/prompts');
   const answer = await password({ message: 'BECOME password:', mask: '*' }, { output: process.stderr });
   secrets.add(answer);
   return answer;

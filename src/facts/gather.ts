@@ -1,12 +1,47 @@
+import { evaluateCondition } from '../playbook/expressions.js';
 import type { CompiledTask } from '../playbook/types.js';
 import type { SshHost } from '../transport/ssh-host.js';
 import { parseFactsOutput } from './parse.js';
 import { buildFactsScript, mergeFactRequests } from './script.js';
 import type { HostFacts } from './types.js';
 
+class FactsNotKnownYet extends Error {}
+
+/** Stands in for `facts` before they are read: any use of it means the condition depends on the host. */
+const UNREAD_FACTS: object = new Proxy(
+  {},
+  {
+    get: () => {
+      throw new FactsNotKnownYet();
+    },
+    has: () => {
+      throw new FactsNotKnownYet();
+    },
+    ownKeys: () => {
+      throw new FactsNotKnownYet();
+    },
+    getOwnPropertyDescriptor: () => {
+      throw new FactsNotKnownYet();
+    },
+  },
+);
+
+/**
+ * False when the task's `when` is false whatever the host's facts are (e.g. `webserver == 'apache-wsgi'`
+ * on an nginx host): such a task is skipped, so its facts need not be read. That keeps a no-op run
+ * from asking apt-cache (slow) about packages of tasks that never run.
+ */
+export function mayRun(task: CompiledTask): boolean {
+  try {
+    return evaluateCondition(task.when, { ...task.scope, facts: UNREAD_FACTS });
+  } catch {
+    return true;
+  }
+}
+
 /** Everything the tasks need to know about the host, read with ONE remote command. */
 export async function gatherFacts(ssh: SshHost, tasks: CompiledTask[]): Promise<HostFacts> {
-  const requests = mergeFactRequests(tasks.flatMap((t) => (t.module === 'flush_handlers' ? [] : t.module.facts(t.args))));
+  const requests = mergeFactRequests(tasks.flatMap((t) => (t.module === 'flush_handlers' || !mayRun(t) ? [] : t.module.facts(t.args))));
   const result = await ssh.run(buildFactsScript(requests));
   if (result.code !== 0) {
     throw new Error(`gathering facts failed (exit ${result.code}): ${result.stderr.trim().split('\n').slice(-5).join('\n')}`);

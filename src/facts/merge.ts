@@ -63,5 +63,6 @@ export function mergeFacts(base: HostFacts, update: HostFacts): HostFacts {
   if (update.ufw) merged.ufw = update.ufw;
   if (update.aptListsAge !== undefined) merged.aptListsAge = update.aptListsAge;
   if (update.sshPort !== undefined) merged.sshPort = update.sshPort;
+  if (update.sshClientAddress !== undefined) merged.sshClientAddress = update.sshClientAddress;
   return merged;
 }

@@ -84,8 +84,11 @@ export function parseFactsOutput(output: string, requests?: readonly FactRequest
         facts.user = decodeText(fields[1]).trim();
         break;
       case 'ssh': {
-        const port = Number(decodeText(fields[1]).trim().split(/\s+/)[3]);
+        // SSH_CONNECTION: client address, client port, server address, server port
+        const [client, , , serverPort] = decodeText(fields[1]).trim().split(/\s+/);
+        const port = Number(serverPort);
         if (Number.isInteger(port) && port > 0) facts.sshPort = port;
+        if (client) facts.sshClientAddress = client;
         break;
       }
       case 'apt':

@@ -60,7 +60,7 @@ cp_file() {
   if [ -L "$2" ]; then
     cp_link=$(printf '%s' "$(readlink -- "$2")" | cp_b64)
   elif [ -f "$2" ]; then
-    cp_sum=$(sha256sum < "$2" 2>/dev/null | cut -c1-64)
+    cp_sum=$(sha256sum 2>/dev/null < "$2" | cut -c1-64)
     [ -n "$cp_sum" ] || cp_sum=-
     if [ "$3" = 1 ] && [ "$cp_sum" != - ] && [ "\${cp_st##* }" -le ${MAX_CONTENT_BYTES} ]; then
       cp_data=$(cp_b64 < "$2")
@@ -79,7 +79,7 @@ cp_initscript() {
     "/etc/init.d/$2" status >/dev/null 2>&1 </dev/null
     cp_rc=$?
     cp_en=0
-    for cp_l in /etc/rc2.d/S*"$2" /etc/rc3.d/S*"$2" /etc/rc4.d/S*"$2" /etc/rc5.d/S*"$2" /etc/rcS.d/S*"$2"; do
+    for cp_l in /etc/rc2.d/S[0-9][0-9]"$2" /etc/rc3.d/S[0-9][0-9]"$2" /etc/rc4.d/S[0-9][0-9]"$2" /etc/rc5.d/S[0-9][0-9]"$2" /etc/rcS.d/S[0-9][0-9]"$2"; do
       [ -e "$cp_l" ] && cp_en=1
     done
     echo "@@service $1 initscript 1 $cp_rc $cp_en"
@@ -141,6 +141,7 @@ export function buildFactsScript(requests: readonly FactRequest[]): string {
         lines.push(`cp_group ${encodeKey(request.name)} ${shellQuote(request.name)}`);
         break;
       case 'probe':
+        if (request.command.split('\n').includes(PROBE_END)) throw new Error(`a probe command may not contain a line "${PROBE_END}"`);
         // the command goes in on stdin, never in argv (it may hold a secret)
         lines.push(
           `timeout ${PROBE_TIMEOUT_SECONDS} sh -s >/dev/null 2>&1 <<'${PROBE_END}'`,

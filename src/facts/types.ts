@@ -143,6 +143,8 @@ export interface HostFacts {
   user: string;
   /** the server-side port of the SSH connection in use (from SSH_CONNECTION) */
   sshPort?: number;
+  /** the client side's address of that connection (from SSH_CONNECTION): the controller as the host sees it */
+  sshClientAddress?: string;
   /** seconds since the apt lists were last updated; undefined when never */
   aptListsAge?: number;
   files: Map<string, FileFact>;

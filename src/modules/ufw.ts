@@ -136,17 +136,33 @@ function portCovers(port: string | undefined, wanted: number): boolean {
   });
 }
 
-/** A rule that lets SSH in from anywhere on this port. */
-function letsSshIn(rule: { action?: string; rule?: string; direction?: string; proto: string; from: string; to?: string; port?: string; v6?: boolean }, sshPort: number): boolean {
+/** Whether an IPv4 address lies in a source: "any", an address, or a network. */
+function sourceContains(source: string, address: string | undefined): boolean {
+  if (source === 'any') return true;
+  if (!address || isIP(address) !== 4) return false;
+  const [network, bits] = source.split('/');
+  if (isIP(network ?? '') !== 4) return false;
+  if (bits === undefined) return network === address;
+  return normalizeAddress(`${address}/${bits}`) === source;
+}
+
+interface SshView {
+  port: number;
+  /** the controller's address as the host sees it: a rule from its network lets SSH in too */
+  client?: string;
+}
+
+/** A rule that lets the SSH connection in use in (from anywhere, or from the controller's network). */
+function letsSshIn(rule: { action?: string; rule?: string; direction?: string; proto: string; from: string; to?: string; port?: string; v6?: boolean }, ssh: SshView): boolean {
   const action = rule.rule ?? rule.action;
   return (
     (action === 'allow' || action === 'limit') &&
     (rule.direction ?? 'in') === 'in' &&
     rule.proto !== 'udp' &&
-    rule.from === 'any' &&
+    sourceContains(rule.from, ssh.client) &&
     (rule.to ?? 'any') === 'any' &&
     !rule.v6 &&
-    portCovers(rule.port, sshPort)
+    portCovers(rule.port, ssh.port)
   );
 }
 
@@ -168,6 +184,7 @@ export const ufw: ModuleDefinition<UfwArgs> = {
     const current = facts.ufw?.installed ? facts.ufw : { ...FRESH_UFW, ...(facts.ufw?.readable === false ? { readable: false } : {}) };
     if (!current.readable) throw new PlanError("cannot read ufw's rules and settings: connect as root or set ansible_become");
     const sshPort = facts.sshPort ?? 22;
+    const ssh: SshView = { port: sshPort, ...(facts.sshClientAddress ? { client: facts.sshClientAddress } : {}) };
     const summary: string[] = [];
     const deletes: string[] = [];
     const adds: string[] = [];
@@ -180,7 +197,7 @@ export const ufw: ModuleDefinition<UfwArgs> = {
     if (args.purge) {
       const seen = new Set<string>();
       for (const host of current.rules) {
-        if (host.unmanaged || letsSshIn({ ...host, v6: false }, sshPort)) continue;
+        if (host.unmanaged || letsSshIn({ ...host, v6: false }, ssh)) continue;
         if (args.rules.some((wanted) => matches(wanted, host))) continue;
         const words = ufwRuleWords(host.action, host);
         if (seen.has(words)) continue; // the IPv4 and IPv6 halves of one rule go with one delete
@@ -192,8 +209,8 @@ export const ufw: ModuleDefinition<UfwArgs> = {
 
     const wanted = [...args.rules];
     if (willBeEnabled && finalIncoming !== 'allow') {
-      const keptHostRules = current.rules.filter((host) => !args.purge || host.unmanaged || letsSshIn({ ...host, v6: false }, sshPort));
-      const sshAllowed = wanted.some((rule) => letsSshIn(rule, sshPort)) || keptHostRules.some((host) => !host.unmanaged && letsSshIn(host, sshPort));
+      const keptHostRules = current.rules.filter((host) => !args.purge || host.unmanaged || letsSshIn({ ...host, v6: false }, ssh));
+      const sshAllowed = wanted.some((rule) => letsSshIn(rule, ssh)) || keptHostRules.some((host) => !host.unmanaged && letsSshIn(host, ssh));
       if (!sshAllowed) wanted.unshift({ rule: 'allow', port: String(sshPort), proto: 'tcp', from: 'any' });
     }
     for (const rule of wanted) {

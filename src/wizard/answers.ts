@@ -215,8 +215,9 @@ export function checkAnswers(raw: unknown, context: AnswerContext, file?: string
     const source = expandPath(text(entry, 'source', label, '.') ?? '.', context);
     const sourceOk = check(entry, 'source', label, rules.sourceDirProblem(source));
     const taken = services.map((s) => s.name);
-    const name = text(entry, 'name', label, sourceOk ? defaultServiceName(source, taken) : undefined) ?? '';
-    check(entry, 'name', label, rules.serviceNameProblem(name, taken));
+    // Without a usable source there is no default name; its error is reported already.
+    const name = text(entry, 'name', label, sourceOk ? defaultServiceName(source, taken) : '') ?? '';
+    if (sourceOk || entry.name != null) check(entry, 'name', label, rules.serviceNameProblem(name, taken));
     let wsgi = '';
     if (entry.wsgi !== undefined && entry.wsgi !== null) {
       wsgi = text(entry, 'wsgi', label) ?? '';
@@ -279,7 +280,10 @@ export function checkAnswers(raw: unknown, context: AnswerContext, file?: string
     fail(raw, 'pip_trusted_host', 'pip_trusted_host only makes sense with pip_index_url');
   }
 
-  if (errors.length > 0) throw errors.length === 1 ? errors[0]! : new InputErrors(errors);
+  if (errors.length > 0) {
+    errors.sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.col ?? 0) - (b.location?.col ?? 0));
+    throw errors.length === 1 ? errors[0]! : new InputErrors(errors);
+  }
   return {
     servers,
     webserver,

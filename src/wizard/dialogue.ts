@@ -80,14 +80,14 @@ export async function askAnswers(t: Terminal, deps: DialogueDeps): Promise<Recor
     const index = services.length;
     t.say(`\n— Webservice ${index + 1} —`);
     const source = await t.input({
-      message: 'Local directory of the service (it is uploaded to the server):',
+      message: 'Local directory of the service (uploaded to the server):',
       default: index === 0 ? '.' : '',
       validate: (value) => valid(rules.sourceDirProblem(full(value))),
     });
     const sourceDir = full(source);
     const takenNames = services.map((s) => s.name);
     const name = await t.input({
-      message: 'Name of the service (letters, digits, _; names the systemd unit and the paths on the server):',
+      message: 'Service name (letters, digits and _):',
       default: defaultServiceName(sourceDir, takenNames),
       validate: (value) => valid(rules.serviceNameProblem(value.trim(), takenNames)),
     });
@@ -98,7 +98,7 @@ export async function askAnswers(t: Terminal, deps: DialogueDeps): Promise<Recor
       validate: (value) => valid(rules.urlPrefixProblem(value.trim(), services.map((s) => s.url_prefix))),
     });
     const packages = await t.input({
-      message: 'Extra Python packages for its virtualenv, comma-separated (e.g. clam; empty: none):',
+      message: 'Extra pip packages, comma-separated (e.g. clam; empty: none):',
       default: defaultPipPackages(sourceDir, wsgi).join(', '),
       validate: (value) => valid(splitList(value).map(rules.pipPackageProblem).find(Boolean)),
     });
@@ -107,21 +107,21 @@ export async function askAnswers(t: Terminal, deps: DialogueDeps): Promise<Recor
 
   t.say('\n— Site —');
   const serverName = await t.input({
-    message: 'Server name: the DNS name users type in the browser (or the address):',
+    message: 'Server name (the DNS name in the URL, or the address):',
     default: servers[0]!.address,
     validate: (value) => valid(rules.serverNameProblem(value.trim())),
   });
   let tls: { cert: string; key: string } | undefined;
-  if (await t.confirm({ message: 'Serve HTTPS with your own certificate (you have the certificate and key files)?', default: false })) {
+  if (await t.confirm({ message: 'Serve HTTPS with a certificate you have (cert and key files)?', default: false })) {
     const cert = await t.input({ message: 'Certificate file (PEM, with the chain):', validate: (value) => valid(rules.readableFileProblem(full(value), 'certificate file')) });
     const key = await t.input({ message: 'Private key file of the certificate (PEM):', validate: (value) => valid(rules.readableFileProblem(full(value), 'private key file')) });
     tls = { cert, key };
   }
-  const firewall = await t.confirm({ message: 'Manage the firewall (ufw: allow SSH and HTTP(S), deny everything else)?', default: true });
+  const firewall = await t.confirm({ message: 'Manage the firewall (ufw: allow SSH and HTTP(S), deny the rest)?', default: true });
 
   let indexUrl: string | undefined;
   let trustedHost: string | undefined;
-  if (await t.confirm({ message: 'Install Python packages from a private package index instead of PyPI (offline sites)?', default: false })) {
+  if (await t.confirm({ message: 'Use a private package index instead of PyPI (offline sites)?', default: false })) {
     indexUrl = (await t.input({ message: 'Index URL (like https://pypi.example.org/simple):', validate: (value) => valid(rules.indexUrlProblem(value.trim())) })).trim();
     const plainHttpHost = defaultTrustedHost(indexUrl);
     if (plainHttpHost !== null) {
@@ -229,8 +229,9 @@ async function testConnection(t: Terminal, raw: RawServer, deps: DialogueDeps): 
   let becomePassword: string | undefined;
   if (server.sudo && server.sudo_password) {
     becomePassword = deps.env[BECOME_PASSWORD_VARIABLE];
-    if (becomePassword === undefined) {
-      const typed = await t.password({ message: `sudo password of ${server.user}, only for this test (not stored; Enter: skip the sudo check):`, mask: true });
+    if (becomePassword !== undefined) t.say(`  Testing sudo with the password in $${BECOME_PASSWORD_VARIABLE}.`);
+    else {
+      const typed = await t.password({ message: `sudo password of ${server.user}, for this test only (not stored; Enter skips):`, mask: true });
       becomePassword = typed === '' ? undefined : typed;
     }
   }

@@ -12,6 +12,7 @@ import {
   DEPLOY_PASSWORD,
   DEPLOY_USER,
   isSuite,
+  LAB_INSTANCE,
   LAB_KEY,
   pypiIndexUrl,
   SUBNET,
@@ -68,6 +69,7 @@ function printStatus(json: boolean): void {
   const hosts = labHostRecords().filter((h) => h.running);
   if (json) {
     const data = {
+      instance: LAB_INSTANCE,
       vars: labInventoryVars(),
       bridge: { name: BRIDGE, address: BRIDGE_ADDRESS, subnet: SUBNET },
       aptProxy: `${aptProxyUrl()}/debian`,

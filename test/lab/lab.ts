@@ -14,7 +14,7 @@ import { assertRoot, ensureHostPackages } from './host-packages.js';
 import { addKnownHosts, ensureHostKey, ensureLabKey, removeKnownHosts } from './keys.js';
 import { ensureNetwork, strayLabInterfaces, teardownNetwork } from './network.js';
 import { ensurePypiFiles } from './pypi-index.js';
-import { ensureRootfs } from './rootfs.js';
+import { ensureRootfs, rootfsReady } from './rootfs.js';
 import { ensureServers, stopServers } from './servers.js';
 import {
   addressFor,
@@ -49,6 +49,11 @@ async function ensureLabInfrastructure(suite: Suite): Promise<void> {
   await ensureNetwork();
   await ensureLabKey();
   await ensureServers();
+  const onOldImage = labHostRecords().filter((h) => h.running && h.suite === suite);
+  if (!rootfsReady(suite) && onOldImage.length > 0) {
+    // Rebuilding would pull the lower layer from under their overlays.
+    throw new Error(`the ${suite} image must be rebuilt, but ${onOldImage.map((h) => h.name).join(' ')} run on it: \`npm run lab -- down\` first`);
+  }
   await Promise.all([ensureRootfs(suite), ensurePypiFiles()]);
 }
 
@@ -156,33 +161,45 @@ function labMounts(): string[] {
     .filter((mountPoint) => mountPoint.startsWith(`${HOSTS_DIR}/`));
 }
 
-/** Removes everything `up` made; keeps the caches (root filesystems, apt, pypi) and the keys. */
+/**
+ * Removes everything `up` made; keeps the caches (root filesystems, apt, pypi) and the keys.
+ * Every step runs even when an earlier one fails, so one stuck host never leaves the network behind.
+ */
 export async function downLab(): Promise<void> {
   assertRoot();
   ensureStateDirs();
   await withLabLock(async () => {
+    const failures: string[] = [];
+    const step = async (what: string, fn: () => unknown): Promise<void> => {
+      try {
+        await fn();
+      } catch (err) {
+        failures.push(`${what}: ${(err as Error).message}`);
+      }
+    };
     const names = knownHostNames();
     if (names.length > 0) say(`stopping ${names.join(' ')}…`);
-    await Promise.all(names.map((name) => removeHost(name)));
+    await Promise.all(names.map((name) => step(`removing ${name}`, () => removeHost(name))));
 
-    for (const pid of strayNspawnPids()) {
-      say(`stopping stray systemd-nspawn ${pid}`);
-      process.kill(pid, 'SIGTERM');
-      for (let i = 0; i < 150 && strayNspawnPids().includes(pid); i++) await sleep(200);
-      if (strayNspawnPids().includes(pid)) process.kill(pid, 'SIGKILL');
-    }
-    for (const mountPoint of labMounts().reverse()) await run('umount', ['--lazy', mountPoint]);
-    const stray = await strayLabInterfaces();
-    for (const ns of stray.namespaces) await run('ip', ['netns', 'del', ns]);
-    for (const veth of stray.veths) await run('ip', ['link', 'del', veth]);
-    for (const name of readdirSync(HOSTS_DIR)) {
-      if (!labMounts().some((m) => m.startsWith(`${join(HOSTS_DIR, name)}/`))) await removeHost(name);
-    }
-
-    await stopServers();
-    removeKnownHosts();
-    await teardownNetwork();
+    await step('stopping stray containers', async () => {
+      for (const pid of strayNspawnPids()) {
+        say(`stopping stray systemd-nspawn ${pid}`);
+        process.kill(pid, 'SIGTERM');
+        for (let i = 0; i < 150 && strayNspawnPids().includes(pid); i++) await sleep(200);
+        if (strayNspawnPids().includes(pid)) process.kill(pid, 'SIGKILL');
+      }
+      for (const mountPoint of labMounts().reverse()) await run('umount', ['--lazy', mountPoint]);
+      const stray = await strayLabInterfaces();
+      for (const ns of stray.namespaces) await run('ip', ['netns', 'del', ns]);
+      for (const veth of stray.veths) await run('ip', ['link', 'del', veth]);
+      for (const name of readdirSync(HOSTS_DIR)) {
+        if (!labMounts().some((m) => m.startsWith(`${join(HOSTS_DIR, name)}/`))) await removeHost(name);
+      }
+    });
+    await step('stopping the apt proxy and Python index', () => stopServers());
+    await step('cleaning known_hosts', () => removeKnownHosts());
+    await step('removing the network', () => teardownNetwork());
+    if (failures.length > 0) throw new Error(`lab down was incomplete:\n  ${failures.join('\n  ')}`);
     say('lab is down (caches kept in /var/cache/clamprovision-lab)');
   });
 }
-

@@ -1,17 +1,18 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { run, runOk, say } from './exec.js';
+import { applyLabSysctls, restoreLabSysctls } from './sysctls.js';
 import {
   BRIDGE,
   BRIDGE_ADDRESS,
   hostOctet,
   NETNS_PREFIX,
   NETWORK_STATE,
+  VETH_PREFIX,
   readJson,
   SUBNET,
   writeJson,
 } from './state.js';
 
-const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
 const RULE_COMMENT = ['-m', 'comment', '--comment', 'clamprovision-lab'];
 
 /** An iptables rule that `up` added, recorded so that `down` removes exactly it. */
@@ -22,7 +23,6 @@ interface AddedRule {
 }
 
 interface NetworkState {
-  ipForwardBefore?: string;
   rules: AddedRule[];
 }
 
@@ -38,10 +38,10 @@ export function netnsName(host: string): string {
 
 /** The bridge side of a host's veth pair; named by address because interface names are short. */
 export function vethName(address: string): string {
-  return `cpv${hostOctet(address)}`;
+  return `${VETH_PREFIX}${hostOctet(address)}`;
 }
 
-/** Locally administered, derived from the address: 02:63:70:0a:e7:XX for 10.231.0.XX. */
+/** Locally administered, derived from the address: 02:63:70:e7:00:XX for 10.231.0.XX (XX in hex). */
 function macFor(address: string): string {
   const hex = address.split('.').map((part) => Number(part).toString(16).padStart(2, '0'));
   return ['02', '63', '70', ...hex.slice(1)].join(':');
@@ -99,12 +99,7 @@ export async function ensureNetwork(): Promise<void> {
   }
   await runOk('ip', ['link', 'set', BRIDGE, 'up']);
 
-  const forward = readFileSync(IP_FORWARD, 'utf8').trim();
-  if (forward !== '1') {
-    state.ipForwardBefore ??= forward;
-    save();
-    writeFileSync(IP_FORWARD, '1\n');
-  }
+  applyLabSysctls();
 
   const wanted: AddedRule[] = [NAT_RULE];
   // Only open the filter chains where this machine's policy would otherwise drop lab traffic.
@@ -130,7 +125,7 @@ export async function ensureNetwork(): Promise<void> {
   }
 }
 
-/** Undoes ensureNetwork: exactly the recorded rules, the old ip_forward value, the bridge. */
+/** Undoes ensureNetwork: exactly the recorded rules, the bridge, and (last lab out) the kernel settings. */
 export async function teardownNetwork(): Promise<void> {
   const state = readJson<NetworkState>(NETWORK_STATE, { rules: [] });
   const rules = state.rules.some((r) => r.table === 'nat') ? state.rules : [NAT_RULE, ...state.rules];
@@ -139,9 +134,12 @@ export async function teardownNetwork(): Promise<void> {
       await runOk('iptables', ['-w', '-t', rule.table, '-D', rule.chain, ...rule.spec]);
     }
   }
-  if (state.ipForwardBefore !== undefined) writeFileSync(IP_FORWARD, `${state.ipForwardBefore}\n`);
   if (await linkExists(BRIDGE)) await runOk('ip', ['link', 'del', BRIDGE]);
   rmSync(NETWORK_STATE, { force: true });
+  const otherLabBridges = (await runOk('ip', ['-o', 'link', 'show', 'type', 'bridge']))
+    .split('\n')
+    .filter((line) => /^\d+:\s+cplab\d:/.test(line));
+  if (otherLabBridges.length === 0) restoreLabSysctls();
 }
 
 /** A host's network namespace with its veth on the bridge, address and default route set. */
@@ -181,7 +179,7 @@ export async function strayLabInterfaces(): Promise<{ namespaces: string[]; veth
   const veths = (await runOk('ip', ['-o', 'link', 'show']))
     .split('\n')
     .map((line) => /^\d+:\s+([^:@]+)/.exec(line)?.[1] ?? '')
-    .filter((name) => /^cpv\d+$/.test(name));
+    .filter((name) => name.startsWith(VETH_PREFIX) && /^\d+$/.test(name.slice(VETH_PREFIX.length)));
   return { namespaces, veths };
 }
 

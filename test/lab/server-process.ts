@@ -9,10 +9,19 @@ import { APT_CACHE_DIR, APT_PROXY_PORT, BRIDGE_ADDRESS, PYPI_DIR, PYPI_PORT } fr
 
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 
-function listen(name: string, port: number, handler: http.RequestListener): Promise<http.Server> {
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
+
+function listen(name: string, port: number, handler: Handler): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     res.on('finish', () => log(`${name} ${req.socket.remoteAddress} ${req.method} ${req.url} ${res.statusCode} ${res.getHeader('x-cache') ?? ''}`));
-    handler(req, res);
+    // One bad request must never take the lab's servers down.
+    Promise.resolve()
+      .then(() => handler(req, res))
+      .catch((err: unknown) => {
+        log(`${name} ${req.url}: ${(err as Error).message}`);
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.destroy();
+      });
   });
   server.keepAliveTimeout = 30_000;
   return new Promise((resolve, reject) => {
@@ -23,7 +32,7 @@ function listen(name: string, port: number, handler: http.RequestListener): Prom
 
 const aptHandler = createAptProxyHandler(APT_CACHE_DIR, log);
 const servers = await Promise.all([
-  listen('apt', APT_PROXY_PORT, (req, res) => void aptHandler(req, res)),
+  listen('apt', APT_PROXY_PORT, aptHandler),
   listen('pypi', PYPI_PORT, createPypiHandler(PYPI_DIR)),
 ]);
 log(`listening: apt proxy http://${BRIDGE_ADDRESS}:${APT_PROXY_PORT}/debian, index http://${BRIDGE_ADDRESS}:${PYPI_PORT}/simple/`);

@@ -12,7 +12,8 @@ function serversPid(): number | null {
     const pid = Number(readFileSync(SERVERS_PIDFILE, 'utf8').trim());
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return cmdline.includes(SERVER_ENTRY) && !/\) Z /.test(stat) ? pid : null;
+    // any checkout's server will do: they all serve the same state and cache directories
+    return cmdline.includes('/test/lab/server-process.ts') && !/\) Z /.test(stat) ? pid : null;
   } catch {
     return null;
   }
@@ -37,7 +38,7 @@ function portOpen(port: number): Promise<boolean> {
 export async function ensureServers(): Promise<void> {
   if (serversPid() !== null) return;
   say(`starting the apt proxy (:${APT_PROXY_PORT}) and Python index (:${PYPI_PORT}) on ${BRIDGE_ADDRESS}`);
-  const log = openSync(SERVERS_LOG, 'a');
+  const log = openSync(SERVERS_LOG, 'w');
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), SERVER_ENTRY], {
     detached: true,
     stdio: ['ignore', log, log],

@@ -10,12 +10,28 @@ export function isSuite(value: string): value is Suite {
   return (SUITES as readonly string[]).includes(value);
 }
 
-export const STATE_DIR = '/var/lib/clamprovision-lab';
+/**
+ * CLAMPROVISION_LAB_INSTANCE=1..9 runs a second, independent lab next to the default one (0): its own
+ * bridge, subnet, hosts and servers, e.g. for a CI run on a machine where developers use the lab.
+ * Keys, caches and the lock are shared.
+ */
+export const LAB_INSTANCE = labInstanceFromEnv();
+
+function labInstanceFromEnv(): number {
+  const value = process.env.CLAMPROVISION_LAB_INSTANCE ?? '0';
+  if (!/^[0-9]$/.test(value)) throw new Error(`CLAMPROVISION_LAB_INSTANCE must be a digit 0-9, not "${value}"`);
+  return Number(value);
+}
+
+const SHARED_STATE_DIR = '/var/lib/clamprovision-lab';
+export const STATE_DIR = LAB_INSTANCE === 0 ? SHARED_STATE_DIR : join(SHARED_STATE_DIR, 'instances', String(LAB_INSTANCE));
 export const CACHE_DIR = '/var/cache/clamprovision-lab';
 export const HOSTS_DIR = join(STATE_DIR, 'hosts');
-export const HOST_KEYS_DIR = join(STATE_DIR, 'hostkeys');
-export const LAB_KEY = join(STATE_DIR, 'id_ed25519');
-export const LOCK_FILE = join(STATE_DIR, 'lock');
+export const HOST_KEYS_DIR = join(SHARED_STATE_DIR, 'hostkeys');
+export const LAB_KEY = join(SHARED_STATE_DIR, 'id_ed25519');
+export const LOCK_FILE = join(SHARED_STATE_DIR, 'lock');
+/** Kernel settings as they were before any lab instance changed them; restored when the last lab bridge goes. */
+export const SYSCTLS_BEFORE = join(SHARED_STATE_DIR, 'sysctls-before.json');
 export const NETWORK_STATE = join(STATE_DIR, 'network.json');
 export const ADDRESSES_FILE = join(STATE_DIR, 'addresses.json');
 export const KNOWN_HOSTS_STATE = join(STATE_DIR, 'known-hosts.json');
@@ -28,13 +44,15 @@ export function rootfsDir(suite: Suite): string {
   return join(CACHE_DIR, `rootfs-${suite}`);
 }
 
-export const BRIDGE = 'cplab0';
-export const SUBNET_PREFIX = '10.231.0';
+export const BRIDGE = `cplab${LAB_INSTANCE}`;
+export const SUBNET_PREFIX = `10.231.${LAB_INSTANCE}`;
 export const SUBNET = `${SUBNET_PREFIX}.0/24`;
 export const BRIDGE_ADDRESS = `${SUBNET_PREFIX}.1`;
 export const APT_PROXY_PORT = 3142;
 export const PYPI_PORT = 3141;
-export const NETNS_PREFIX = 'cplab-';
+export const NETNS_PREFIX = LAB_INSTANCE === 0 ? 'cplab-' : `cplab${LAB_INSTANCE}-`;
+/** Bridge-side veth names: cpv11 (instance 0), cp7v11 (instance 7); interface names are short. */
+export const VETH_PREFIX = LAB_INSTANCE === 0 ? 'cpv' : `cp${LAB_INSTANCE}v`;
 
 export const DEPLOY_USER = 'deploy';
 export const DEPLOY_PASSWORD = 'deploy-sudo-pw';
@@ -70,7 +88,7 @@ export function writeJson(path: string, value: unknown): void {
 }
 
 export function ensureStateDirs(): void {
-  for (const dir of [STATE_DIR, HOSTS_DIR, HOST_KEYS_DIR, CACHE_DIR, APT_CACHE_DIR, PYPI_DIR]) {
+  for (const dir of [SHARED_STATE_DIR, STATE_DIR, HOSTS_DIR, HOST_KEYS_DIR, CACHE_DIR, APT_CACHE_DIR, PYPI_DIR]) {
     mkdirSync(dir, { recursive: true, mode: 0o755 });
   }
 }
@@ -109,7 +127,7 @@ export function hostOctet(address: string): number {
  * also happens if this process dies, so a crashed holder never leaves the lab locked.
  */
 export async function withLabLock<T>(fn: () => Promise<T>): Promise<T> {
-  mkdirSync(STATE_DIR, { recursive: true });
+  mkdirSync(SHARED_STATE_DIR, { recursive: true });
   const holder = spawn('flock', ['-x', LOCK_FILE, 'sh', '-c', 'echo locked; exec cat'], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });

@@ -14,20 +14,13 @@ export function fileDiff(path: string, oldContent: Buffer | undefined, newConten
   if ((oldContent && isBinary(oldContent)) || isBinary(newContent)) {
     return `Binary files ${oldContent ? path : '/dev/null'} and ${path} differ\n`;
   }
-  return createTwoFilesPatch(
-    oldContent ? path : '/dev/null',
-    path,
-    oldContent?.toString('utf8') ?? '',
-    newContent.toString('utf8'),
-    undefined,
-    undefined,
-    { context: 3 },
+  return withoutIndexHeader(
+    createTwoFilesPatch(oldContent ? path : '/dev/null', path, oldContent?.toString('utf8') ?? '', newContent.toString('utf8'), undefined, undefined, { context: 3 }),
   );
 }
 
-/** A diff for a file that disappears. */
-export function removalDiff(path: string, oldContent: Buffer | undefined): string | undefined {
-  if (!oldContent) return undefined;
-  if (isBinary(oldContent)) return `Binary files ${path} and /dev/null differ\n`;
-  return createTwoFilesPatch(path, '/dev/null', oldContent.toString('utf8'), '', undefined, undefined, { context: 3 });
+/** The `diff` package starts with "Index:" and "====" lines; `diff -u` and git start at "---". */
+function withoutIndexHeader(patch: string): string {
+  const start = patch.indexOf('--- ');
+  return start > 0 ? patch.slice(start) : patch;
 }

@@ -8,8 +8,10 @@ declare module 'ejs' {
     strict?: boolean;
     includer?: (originalPath: string, parsedPath: string) => { filename?: string; template?: string };
   }
+  export type TemplateFunction = (data?: object) => string | Promise<string>;
   const ejs: {
     render(template: string, data?: object, options?: Options): string | Promise<string>;
+    compile(template: string, options?: Options): TemplateFunction;
   };
   export default ejs;
 }

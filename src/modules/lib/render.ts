@@ -1,4 +1,4 @@
-import ejs from 'ejs';
+import ejs, { type TemplateFunction } from 'ejs';
 import { readFileSync } from 'node:fs';
 
 /**
@@ -8,13 +8,26 @@ import { readFileSync } from 'node:fs';
  * not HTML-escaped: these are config files, `<%= %>` and `<%- %>` both print the value as it is.
  */
 export function renderTemplate(source: string, vars: Record<string, unknown>, filename: string): string {
-  return ejs.render(source, strictView(vars, ''), {
-    filename,
-    escape: (value: unknown) => (value === undefined || value === null ? '' : String(value)),
-    async: false,
-    cache: false,
-    includer: (originalPath: string, parsedPath: string) => ({ filename: parsedPath, template: readFileSync(parsedPath, 'utf8') }),
-  }) as string;
+  return compiledTemplate(source, filename)(strictView(vars, '')) as string;
+}
+
+/** Compiled once per template text, not once per host: compiling is most of the cost of rendering. */
+const compiledTemplates = new Map<string, TemplateFunction>();
+
+function compiledTemplate(source: string, filename: string): TemplateFunction {
+  const key = `${filename}\0${source}`;
+  let compiled = compiledTemplates.get(key);
+  if (!compiled) {
+    compiled = ejs.compile(source, {
+      filename,
+      escape: (value: unknown) => (value === undefined || value === null ? '' : String(value)),
+      async: false,
+      cache: false,
+      includer: (originalPath: string, parsedPath: string) => ({ filename: parsedPath, template: readFileSync(parsedPath, 'utf8') }),
+    });
+    compiledTemplates.set(key, compiled);
+  }
+  return compiled;
 }
 
 export function renderTemplateFile(path: string, vars: Record<string, unknown>): string {

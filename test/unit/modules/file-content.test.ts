@@ -64,6 +64,7 @@ test('template: changed content shows a unified diff of the lines', (t) => {
   const args = { ...template.schema.parse({ src: 'x', dest: '/etc/a.conf' }), rendered: 'a\nb = 2\nc\n' };
   const change = template.plan(args, hostFacts({ files: new Map([['/etc/a.conf', fileFact('a\nb = 1\nc\n')]]) }), context)!;
   t.deepEqual(change.summary, ['update /etc/a.conf']);
+  t.true(change.diff!.startsWith('--- /etc/a.conf\n+++ /etc/a.conf\n@@ -1,3 +1,3 @@\n'), change.diff);
   t.regex(change.diff!, /^-b = 1$/m);
   t.regex(change.diff!, /^\+b = 2$/m);
   t.regex(change.diff!, /^ a$/m);

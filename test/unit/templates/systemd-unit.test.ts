@@ -33,7 +33,8 @@ test('enabled into multi-user.target, started after the network', (t) => {
   t.true(section(lines, 'Unit').includes('After=network.target'));
 });
 
-test('the service environment stays out of the unit (it is in the 0640 ini)', (t) => {
-  const text = unit({ env: { SECRET_KEY: 'do-not-show' }, secrets: ['SECRET_KEY'] }).join('\n');
-  t.false(text.includes('do-not-show'));
+test('the service environment comes from the 0640 env file, never from the world-readable unit', (t) => {
+  const lines = unit({ env: { SECRET_KEY: 'do-not-show' }, secrets: ['SECRET_KEY'] });
+  t.true(section(lines, 'Service').includes('EnvironmentFile=/etc/clam/hello/env'));
+  t.false(lines.join('\n').includes('do-not-show'));
 });

@@ -24,10 +24,10 @@ const ACCEPT_ALL_DEFAULTS: Step[] = [
   { ask: /Add another server/ },
   { ask: /Which webserver/ },
   { ask: /Local directory of the service/ },
-  { ask: /Name of the service.*hello/ },
+  { ask: /Service name.*hello/ },
   { ask: /WSGI script/ },
   { ask: /URL prefix.*\// },
-  { ask: /Extra Python packages/ },
+  { ask: /Extra pip packages/ },
   { ask: /Add another webservice/ },
   { ask: /Server name.*192\.0\.2\.10/ },
   { ask: /Serve HTTPS/ },
@@ -96,20 +96,20 @@ const WRONG_THEN_RIGHT: Step[] = [
   { ask: /Which webserver/, choose: 'apache-wsgi' },
   { ask: /Local directory of the service/, type: 'missing', rejected: /missing does not exist/ },
   { ask: /Local directory of the service/, type: 'hello' },
-  { ask: /Name of the service/, type: 'hello world', rejected: /not a valid name: use letters, digits and _ only/ },
-  { ask: /Name of the service.*hello/ },
+  { ask: /Service name/, type: 'hello world', rejected: /not a valid name: use letters, digits and _ only/ },
+  { ask: /Service name.*hello/ },
   { ask: /WSGI script/ },
   { ask: /URL prefix/ },
-  { ask: /Extra Python packages/ },
+  { ask: /Extra pip packages/ },
   { ask: /Add another webservice/, type: 'y' },
   { ask: /Local directory of the service/, type: 'clamsvc' },
-  { ask: /Name of the service/, type: 'hello', rejected: /another service is already called 'hello'/ },
-  { ask: /Name of the service.*clamsvc/ },
+  { ask: /Service name/, type: 'hello', rejected: /another service is already called 'hello'/ },
+  { ask: /Service name.*clamsvc/ },
   { ask: /WSGI script/ },
   { ask: /URL prefix.*\/clamsvc/, type: 'svc', rejected: /must start with a slash, e\.g\. '\/svc'/ },
   { ask: /URL prefix/, type: '/', rejected: /another service is already served at \// },
   { ask: /URL prefix/ },
-  { ask: /Extra Python packages.*clam/ },
+  { ask: /Extra pip packages.*clam/ },
   { ask: /Add another webservice/ },
   { ask: /Server name/, type: 'clam.example.org' },
   { ask: /Serve HTTPS/, type: 'y' },
@@ -216,4 +216,56 @@ test('--answers with the same answers writes a byte-identical inventory', async 
   t.is(fromFile, 0, d.captured.stderr.join(''));
   t.is(readFileSync(path.join(ws.project, 'from-answers.yml'), 'utf8'), readFileSync(file, 'utf8').replaceAll('inventory.yml', 'from-answers.yml'));
   t.regex(d.captured.stdout.join(''), /clamprovision plan from-answers\.yml[\s\S]*clamprovision apply from-answers\.yml/);
+});
+
+test('a failed connection test says what is wrong and lets the user change the server, keeping the answers as defaults', async (t) => {
+  const ws = workspace();
+  const defaultsAfterServer = ACCEPT_ALL_DEFAULTS.slice(5).map((step) => (step.ask.source.startsWith('Server name') ? { ask: /Server name.*192\.0\.2\.40/ } : step));
+  const terminal = new ScriptedTerminal([
+    { ask: /Server address/, type: '192.0.2.40' },
+    { ask: /SSH user/, type: 'deploy' },
+    { ask: /SSH port/ },
+    { ask: /Log in with/ },
+    { ask: /Use sudo/ },
+    { ask: /Does sudo ask deploy for a password/, type: 'n' },
+    { ask: /Test the SSH connection/ },
+    { ask: /What now/, choose: 'change the settings of this server' },
+    { ask: /Server address.*192\.0\.2\.40/ },
+    { ask: /SSH user.*deploy/ },
+    { ask: /SSH port/, type: '2222' },
+    { ask: /Log in with/ },
+    { ask: /Use sudo/ },
+    { ask: /Does sudo ask deploy for a password/, type: 'n' },
+    { ask: /Test the SSH connection/ },
+    ...defaultsAfterServer,
+  ]);
+  const check = fakeCheck([
+    { ok: false, problem: 'connection refused by deploy@192.0.2.40:22 (is sshd running on that port?)' },
+    { ok: true, os: 'Debian GNU/Linux 13 (trixie)', sudo: 'works' },
+  ]);
+  const d = deps(ws, terminal, check, ws.hello);
+  t.is(await runInit({ output: 'inventory.yml' }, d), 0, d.captured.stderr.join(''));
+  t.deepEqual(terminal.remaining, []);
+
+  const said = terminal.transcript.join('\n');
+  t.regex(said, /✘ connection refused by deploy@192\.0\.2\.40:22/);
+  t.regex(said, /Nothing listens on port 22: check the SSH port/);
+  t.like(check.calls[1]![0], { port: 2222, sudo: true, sudo_password: false });
+  t.like(parse(readFileSync(path.join(ws.hello, 'inventory.yml'), 'utf8')).all.hosts['192.0.2.40'], { ansible_user: 'deploy', ansible_port: 2222, ansible_become: true });
+});
+
+test('an existing inventory is only overwritten when the user says so; otherwise another name is asked', async (t) => {
+  const ws = workspace();
+  writeFileSync(path.join(ws.hello, 'inventory.yml'), 'mine\n');
+  const terminal = new ScriptedTerminal([
+    ...structuredClone(ACCEPT_ALL_DEFAULTS),
+    { ask: /inventory\.yml exists already\. Overwrite it\?/ },
+    { ask: /Write the inventory to/, type: 'inventory.yml', rejected: /inventory\.yml exists already/ },
+    { ask: /Write the inventory to/, type: 'site.yml' },
+  ]);
+  const d = deps(ws, terminal, fakeCheck([{ ok: true, os: 'Debian GNU/Linux 12 (bookworm)', sudo: 'not used' }]), ws.hello);
+  t.is(await runInit({ output: 'inventory.yml' }, d), 0);
+  t.is(readFileSync(path.join(ws.hello, 'inventory.yml'), 'utf8'), 'mine\n');
+  t.like(parse(readFileSync(path.join(ws.hello, 'site.yml'), 'utf8')).all.vars, { webserver: 'nginx' });
+  t.regex(terminal.transcript.join('\n'), /clamprovision apply site\.yml/);
 });

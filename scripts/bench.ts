@@ -1,0 +1,498 @@
+/**
+ * `npm run bench [-- OPTIONS]`: how fast clamprovision is against lab hosts, next to the floor of a
+ * plain OpenSSH `ssh HOST true` (issue 6). Needs root (the lab boots systemd-nspawn hosts) and a
+ * build (`npm run bench` builds first).
+ *
+ * For N = 1, 5 and 10 hosts (bench1..benchN) it times, as whole processes of `node dist/cli.js`:
+ *   - the first apply of the built-in CLAM playbook (nginx + the hello service) on FRESH hosts
+ *     (the hosts are wiped before every run, untimed),
+ *   - a no-op apply (the hosts are converged),
+ *   - a plan (nothing to change),
+ *   - the floor: `ssh -i KEY root@HOST true` to the same N hosts in parallel;
+ * plus `validate` of a generated 100-host inventory. Reported: median wall time (min–max), remote
+ * commands per host (the `commands` of `--json`) and the controller's peak RSS (GNU time's %M).
+ * The results replace the part of BENCHMARKS.md between the bench markers.
+ *
+ * Options:
+ *   --quick             N=1 only, one run each, print only (BENCHMARKS.md untouched unless --write)
+ *   --sizes 1,5,10      host counts
+ *   --runs R            runs per measurement (default 3; at least 3 for numbers worth writing down)
+ *   --first-runs R      runs of the first apply (default: --runs; each one wipes the hosts first)
+ *   --no-first          skip the first applies (the hosts must be converged already, e.g. by a previous run with --keep)
+ *   --cli FILE          the CLI to measure (default dist/cli.js)
+ *   --write / --no-write  write BENCHMARKS.md (default: yes, except with --quick)
+ *   --keep              leave bench1..benchN running afterwards (default: they are stopped)
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, homedir, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { labAvailable, labHosts, labInventoryYaml, labUnavailableReason, stopLabHosts, type LabHost } from '../test/lab/hosts.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const TIME_BIN = '/usr/bin/time';
+const BENCH_FILE = join(repoRoot, 'BENCHMARKS.md');
+const BEGIN_MARK = '<!-- bench:begin (written by `npm run bench`; edit outside the markers) -->';
+const END_MARK = '<!-- bench:end -->';
+
+// ---------------------------------------------------------------------------------------------
+// options
+
+interface Options {
+  sizes: number[];
+  runs: number;
+  firstRuns: number;
+  first: boolean;
+  cli: string;
+  write: boolean;
+  keep: boolean;
+  quick: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const options: Options = { sizes: [1, 5, 10], runs: 3, firstRuns: -1, first: true, cli: join(repoRoot, 'dist', 'cli.js'), write: true, keep: false, quick: false };
+  let write: boolean | undefined;
+  const value = (i: number, name: string): string => {
+    const v = argv[i];
+    if (v === undefined) throw new Error(`${name} needs a value`);
+    return v;
+  };
+  const count = (text: string, name: string): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of at least 1, not "${text}"`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--quick') options.quick = true;
+    else if (arg === '--sizes') options.sizes = value(++i, arg).split(',').map((s) => count(s, '--sizes'));
+    else if (arg === '--runs') options.runs = count(value(++i, arg), arg);
+    else if (arg === '--first-runs') options.firstRuns = count(value(++i, arg), arg);
+    else if (arg === '--no-first') options.first = false;
+    else if (arg === '--cli') options.cli = resolve(value(++i, arg));
+    else if (arg === '--write') write = true;
+    else if (arg === '--no-write') write = false;
+    else if (arg === '--keep') options.keep = true;
+    else throw new Error(`unknown option ${arg} (see the comment at the top of scripts/bench.ts)`);
+  }
+  if (options.quick) {
+    options.sizes = [1];
+    options.runs = 1;
+  }
+  if (options.firstRuns < 0) options.firstRuns = options.runs;
+  options.write = write ?? !options.quick;
+  if (options.sizes.some((n) => n > 10)) throw new Error('at most 10 hosts (bench1..bench10)');
+  return options;
+}
+
+// ---------------------------------------------------------------------------------------------
+// measuring
+
+interface Sample {
+  wallMs: number;
+  /** peak RSS of the measured process in KiB (GNU time %M); undefined for the ssh floor */
+  rssKiB?: number;
+  /** remote commands per host, from --json */
+  commands?: number[];
+  exitCode: number | null;
+}
+
+interface Measurement {
+  label: string;
+  hosts: number;
+  samples: Sample[];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  wallMs: number;
+}
+
+/** Spawns a command and measures its wall time with the monotonic clock, from spawn to exit. */
+function timed(command: string, args: string[]): Promise<Finished> {
+  return new Promise((resolvePromise, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      resolvePromise({ code, stdout, stderr, wallMs: Number(process.hrtime.bigint() - started) / 1e6 });
+    });
+  });
+}
+
+interface CliRun extends Sample {
+  report?: { hosts: Array<{ name: string; status: string; error?: string; commands: number; tasks: Array<{ name: string; status: string; error?: string }> }> };
+  stderr: string;
+}
+
+/** `node CLI ARGS --json` under GNU time: wall time of the whole process, its peak RSS, its report. */
+async function runCli(cli: string, args: string[]): Promise<CliRun> {
+  const rssFile = join(mkdtempSync(join(tmpdir(), 'clamprovision-bench-')), 'rss');
+  try {
+    const finished = await timed(TIME_BIN, ['-f', '%M', '-o', rssFile, process.execPath, cli, ...args, '--json']);
+    const rssKiB = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+    let report: CliRun['report'];
+    try {
+      report = JSON.parse(finished.stdout) as CliRun['report'];
+    } catch {
+      report = undefined;
+    }
+    return {
+      wallMs: finished.wallMs,
+      rssKiB: Number.isFinite(rssKiB) ? rssKiB : undefined,
+      commands: report?.hosts.map((h) => h.commands),
+      exitCode: finished.code,
+      report,
+      stderr: finished.stderr,
+    };
+  } finally {
+    rmSync(dirname(rssFile), { recursive: true, force: true });
+  }
+}
+
+function explain(run: CliRun): string {
+  const lines = [`exit ${run.exitCode}`];
+  for (const host of run.report?.hosts ?? []) {
+    lines.push(`  ${host.name}: ${host.status}${host.error ? ` — ${host.error}` : ''}`);
+    for (const task of host.tasks.filter((t) => t.status === 'failed')) lines.push(`    failed: ${task.name}: ${task.error ?? ''}`);
+  }
+  if (!run.report) lines.push(`  stderr: ${run.stderr.split('\n').slice(-15).join('\n  ')}`);
+  return lines.join('\n');
+}
+
+/** The floor: OpenSSH connects, authenticates, runs `true` and disconnects, on all hosts at once. */
+async function sshFloor(hosts: LabHost[]): Promise<Sample> {
+  const started = process.hrtime.bigint();
+  const results = await Promise.all(
+    hosts.map((host) =>
+      timed('ssh', [
+        '-i', host.keyFile,
+        '-p', String(host.port),
+        '-o', 'BatchMode=yes',
+        '-o', 'IdentitiesOnly=yes',
+        '-o', 'StrictHostKeyChecking=yes',
+        '-o', `UserKnownHostsFile=${join(homedir(), '.ssh', 'known_hosts')}`,
+        '-o', 'ControlMaster=no',
+        '-o', 'ControlPath=none',
+        `${host.user}@${host.address}`,
+        'true',
+      ]),
+    ),
+  );
+  const failed = results.find((r) => r.code !== 0);
+  if (failed) throw new Error(`ssh true failed (exit ${failed.code}): ${failed.stderr.trim()}`);
+  return { wallMs: Number(process.hrtime.bigint() - started) / 1e6, exitCode: 0 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// the scenario
+
+const HOST_NAMES = Array.from({ length: 10 }, (_, i) => `bench${i + 1}`);
+/** hosts this run booted or used, stopped at the end unless --keep */
+const touched = new Set<string>();
+
+function services(): Record<string, unknown> {
+  return { services: [{ name: 'hello', source: join(repoRoot, 'examples', 'hello'), wsgi: 'hello.wsgi', url_prefix: '/hello' }] };
+}
+
+function writeInventory(dir: string, name: string, yaml: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, yaml);
+  return path;
+}
+
+function say(text: string): void {
+  process.stderr.write(`bench: ${text}\n`);
+}
+
+/** Load average while measuring (sampled every second), to tell how noisy the numbers are. */
+class LoadSampler {
+  private readonly samples: number[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  start(): void {
+    this.samples.push(loadavg()[0]!);
+    this.timer = setInterval(() => this.samples.push(loadavg()[0]!), 1000);
+    this.timer.unref();
+  }
+  stop(): { mean: number; max: number } {
+    clearInterval(this.timer);
+    const mean = this.samples.reduce((a, b) => a + b, 0) / Math.max(1, this.samples.length);
+    return { mean, max: Math.max(...this.samples) };
+  }
+}
+
+/** Runs the CLI `runs` times; a run that does not end as `expect` says aborts the benchmark. */
+async function measureCli(
+  label: string,
+  hostCount: number,
+  runs: number,
+  run: () => Promise<CliRun>,
+  expect: (r: CliRun) => string | undefined,
+  before?: () => Promise<unknown>,
+): Promise<Measurement> {
+  const measurement: Measurement = { label, hosts: hostCount, samples: [] };
+  for (let i = 0; i < runs; i++) {
+    if (before) await before();
+    const result = await run();
+    const problem = expect(result);
+    if (problem) throw new Error(`${label} on ${hostCount} host(s), run ${i + 1}: ${problem}\n${explain(result)}`);
+    measurement.samples.push(result);
+    say(`${label}, ${hostCount} host(s), run ${i + 1}/${runs}: ${(result.wallMs / 1000).toFixed(2)} s, ${result.commands?.join('/')} commands, ${((result.rssKiB ?? 0) / 1024).toFixed(0)} MB`);
+  }
+  return measurement;
+}
+
+function allHostsAre(status: string[], code: number): (r: CliRun) => string | undefined {
+  return (r) => {
+    if (r.exitCode !== code) return `exit ${r.exitCode}, expected ${code}`;
+    const wrong = r.report?.hosts.filter((h) => !status.includes(h.status)) ?? [];
+    if (!r.report || wrong.length > 0) return `hosts not ${status.join('/')}: ${wrong.map((h) => `${h.name} ${h.status}`).join(', ')}`;
+    return undefined;
+  };
+}
+
+async function benchSize(options: Options, n: number, dir: string): Promise<Measurement[]> {
+  const names = HOST_NAMES.slice(0, n);
+  say(`--- ${n} host(s): ${names.join(' ')}`);
+  names.forEach((name) => touched.add(name));
+  let hosts = await labHosts(names);
+  const inventory = writeInventory(dir, `inventory-${n}.yml`, labInventoryYaml(hosts, services()));
+  const cli = (command: string) => () => runCli(options.cli, [command, inventory, '--forks', String(Math.max(10, n))]);
+  const out: Measurement[] = [];
+
+  const floor: Measurement = { label: 'floor: ssh true', hosts: n, samples: [] };
+  for (let i = 0; i < options.runs; i++) floor.samples.push(await sshFloor(hosts));
+  out.push(floor);
+
+  if (options.first) {
+    out.push(
+      await measureCli('first apply', n, options.firstRuns, cli('apply'), allHostsAre(['changed'], 0), async () => {
+        hosts = await labHosts(names, { fresh: true });
+      }),
+    );
+  }
+  out.push(await measureCli('no-op apply', n, options.runs, cli('apply'), allHostsAre(['ok'], 0)));
+  out.push(await measureCli('plan', n, options.runs, cli('plan'), allHostsAre(['ok'], 0)));
+  return out;
+}
+
+async function benchValidate(options: Options, dir: string): Promise<Measurement> {
+  // addresses are never contacted by validate
+  const fake: LabHost[] = Array.from({ length: 100 }, (_, i) => ({
+    name: `web${String(i + 1).padStart(3, '0')}`,
+    address: `10.231.0.${100 + i}`,
+    port: 22,
+    user: 'root',
+    keyFile: '/nonexistent/id_ed25519',
+    becomeUser: 'deploy',
+    becomePassword: 'unused',
+    suite: 'bookworm',
+  }));
+  const inventory = writeInventory(dir, 'inventory-100.yml', labInventoryYaml(fake, services()));
+  return measureCli('validate (100 hosts)', 100, Math.max(options.runs, 5), () => runCli(options.cli, ['validate', inventory]), (r) =>
+    r.exitCode === 0 ? undefined : `exit ${r.exitCode}: ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// report
+
+const seconds = (ms: number) => (ms / 1000).toFixed(2);
+
+function wallCell(m: Measurement): string {
+  const walls = m.samples.map((s) => s.wallMs);
+  const range = walls.length > 1 ? ` (${seconds(Math.min(...walls))}–${seconds(Math.max(...walls))})` : '';
+  return `${seconds(median(walls))} s${range}`;
+}
+
+function commandsCell(m: Measurement): string {
+  const all = m.samples.flatMap((s) => s.commands ?? []);
+  if (all.length === 0) return m.label.startsWith('floor') ? '1' : '—';
+  const lo = Math.min(...all);
+  const hi = Math.max(...all);
+  return lo === hi ? String(lo) : `${lo}–${hi}`;
+}
+
+function peakRssMiB(m: Measurement): number | undefined {
+  const all = m.samples.flatMap((s) => (s.rssKiB === undefined ? [] : [s.rssKiB]));
+  return all.length ? Math.max(...all) / 1024 : undefined;
+}
+
+function rssCell(m: Measurement): string {
+  const peak = peakRssMiB(m);
+  return peak === undefined ? '—' : `${peak.toFixed(0)} MB`;
+}
+
+interface Target {
+  text: string;
+  /** undefined: not measured in this run */
+  met?: boolean;
+  measured: string;
+}
+
+function find(ms: Measurement[], label: string, hosts: number): Measurement | undefined {
+  return ms.find((m) => m.label === label && m.hosts === hosts);
+}
+
+function targets(ms: Measurement[]): Target[] {
+  const wall = (label: string, n: number) => {
+    const m = find(ms, label, n);
+    return m ? median(m.samples.map((s) => s.wallMs)) : undefined;
+  };
+  const list: Target[] = [];
+  const noop1 = wall('no-op apply', 1);
+  list.push({ text: 'no-op apply on 1 host ≤ 1.0 s wall', met: noop1 === undefined ? undefined : noop1 <= 1000, measured: noop1 === undefined ? 'not measured' : `${seconds(noop1)} s` });
+  const noop10 = wall('no-op apply', 10);
+  list.push({ text: 'no-op apply on 10 hosts ≤ 2.5 s wall', met: noop10 === undefined ? undefined : noop10 <= 2500, measured: noop10 === undefined ? 'not measured' : `${seconds(noop10)} s` });
+  const quiet = ms.filter((m) => m.label === 'no-op apply' || m.label === 'plan');
+  const maxCommands = Math.max(...quiet.flatMap((m) => m.samples.flatMap((s) => s.commands ?? [])));
+  list.push({
+    text: 'no-op apply and plan: ≤ 3 remote commands per host',
+    met: quiet.length ? maxCommands <= 3 : undefined,
+    measured: quiet.length ? `at most ${maxCommands}` : 'not measured',
+  });
+  const at10 = ms.filter((m) => m.hosts === 10 && !m.label.startsWith('floor'));
+  const rss10 = at10.length ? Math.max(...at10.map((m) => peakRssMiB(m) ?? 0)) : undefined;
+  list.push({ text: 'controller peak RSS at 10 hosts ≤ 200 MB', met: rss10 === undefined ? undefined : rss10 <= 200, measured: rss10 === undefined ? 'not measured' : `${rss10.toFixed(0)} MB` });
+  const first1 = wall('first apply', 1);
+  const first10 = wall('first apply', 10);
+  const ratio = first1 && first10 ? first10 / first1 : undefined;
+  list.push({
+    text: 'first apply on 10 hosts within 1.5x of 1 host',
+    met: ratio === undefined ? undefined : ratio <= 1.5,
+    measured: ratio === undefined ? 'not measured' : `${seconds(first10!)} s vs ${seconds(first1!)} s = ${ratio.toFixed(2)}x`,
+  });
+  const validate = wall('validate (100 hosts)', 100);
+  list.push({ text: '`validate` of a 100-host inventory < 1 s', met: validate === undefined ? undefined : validate < 1000, measured: validate === undefined ? 'not measured' : `${seconds(validate)} s` });
+  return list;
+}
+
+function table(ms: Measurement[]): string {
+  const rows = [
+    '| hosts | operation | wall, median (min–max) | × floor | remote commands per host | controller peak RSS | runs |',
+    '|---:|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const m of ms) {
+    const floor = find(ms, 'floor: ssh true', m.hosts);
+    const ratio = floor && !m.label.startsWith('floor') ? `${(median(m.samples.map((s) => s.wallMs)) / median(floor.samples.map((s) => s.wallMs))).toFixed(1)}` : '';
+    rows.push(`| ${m.hosts} | ${m.label} | ${wallCell(m)} | ${ratio} | ${commandsCell(m)} | ${rssCell(m)} | ${m.samples.length} |`);
+  }
+  return rows.join('\n');
+}
+
+function cpuModel(): string {
+  return cpus()[0]?.model.trim() ?? 'unknown CPU';
+}
+
+function machine(load: { before: number[]; during: { mean: number; max: number }; after: number[] }, options: Options): string {
+  const fmt = (l: number[]) => l.map((v) => v.toFixed(2)).join(' / ');
+  return [
+    `- date: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`,
+    `- machine: ${cpus().length} CPUs (nproc ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()}), ${cpuModel()}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, Linux ${release()}, Node ${process.version}`,
+    `- lab hosts: systemd-nspawn Debian containers on this same machine (they share its CPUs), bridge 10.231.0.0/24`,
+    `- load average (1 min): before ${fmt(load.before)} (1/5/15 min), during mean ${load.during.mean.toFixed(2)} max ${load.during.max.toFixed(2)}, after ${fmt(load.after)}`,
+    `- command: \`npm run bench -- ${process.argv.slice(2).join(' ')}\`${options.quick ? ' (quick: one run, 1 host)' : ''}; CLI measured: \`${options.cli.replace(repoRoot + '/', '')}\``,
+  ].join('\n');
+}
+
+function report(ms: Measurement[], load: Parameters<typeof machine>[0], options: Options): string {
+  const targetRows = targets(ms).map((t) => `| ${t.text} | ${t.measured} | ${t.met === undefined ? 'not measured' : t.met ? '**met**' : '**not met**'} |`);
+  return [
+    BEGIN_MARK,
+    '## Results',
+    '',
+    machine(load, options),
+    '',
+    table(ms),
+    '',
+    'Wall time is the whole `node dist/cli.js … --json` process (spawn to exit, monotonic clock); the floor is',
+    '`ssh -i KEY root@HOST true` with OpenSSH, to all N hosts at once. Remote commands are the SPEC\'s `commands`',
+    '(SSH exec channels per host). Peak RSS is GNU time\'s %M of the CLI process.',
+    '',
+    '### Targets (issue 6)',
+    '',
+    '| target | measured | |',
+    '|---|---|---|',
+    ...targetRows,
+    END_MARK,
+  ].join('\n');
+}
+
+function writeBenchmarks(section: string): void {
+  const header = [
+    '# Benchmarks',
+    '',
+    'Produced by `npm run bench` (scripts/bench.ts); see the comment at its top for the options.',
+    '',
+  ].join('\n');
+  let text = existsSync(BENCH_FILE) ? readFileSync(BENCH_FILE, 'utf8') : `${header}\n${BEGIN_MARK}\n${END_MARK}\n`;
+  const begin = text.indexOf(BEGIN_MARK);
+  const end = text.indexOf(END_MARK);
+  text = begin >= 0 && end > begin ? text.slice(0, begin) + section + text.slice(end + END_MARK.length) : `${text.trimEnd()}\n\n${section}\n`;
+  writeFileSync(BENCH_FILE, text);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  if (!labAvailable) {
+    say(labUnavailableReason);
+    return 1;
+  }
+  if (!existsSync(TIME_BIN)) {
+    say(`${TIME_BIN} (GNU time) is needed for the peak RSS: apt-get install time`);
+    return 1;
+  }
+  if (!existsSync(options.cli)) {
+    say(`${options.cli} does not exist: npm run build`);
+    return 1;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'clamprovision-bench-'));
+  const before = loadavg();
+  const sampler = new LoadSampler();
+  sampler.start();
+  const measurements: Measurement[] = [];
+  try {
+    measurements.push(await benchValidate(options, dir));
+    for (const n of options.sizes) measurements.push(...(await benchSize(options, n, dir)));
+  } finally {
+    const used = [...touched];
+    if (!options.keep && used.length > 0) {
+      say(`stopping ${used.join(' ')}`);
+      await stopLabHosts(used).catch((error: unknown) => say(`could not stop the bench hosts: ${(error as Error).message}`));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const load = { before, during: sampler.stop(), after: loadavg() };
+  // the validate row goes last in the table
+  measurements.push(measurements.shift()!);
+  const section = report(measurements, load, options);
+  process.stdout.write(`${section}\n`);
+  if (options.write) {
+    writeBenchmarks(section);
+    say(`wrote ${BENCH_FILE}`);
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    say((error as Error).stack ?? String(error));
+    process.exit(1);
+  },
+);

@@ -1,0 +1,111 @@
+/**
+ * Issue 7, point 3: the connection drops in the middle of an apply. That host fails, the other
+ * finishes; the host lock went with the session, so a re-run converges with no clean-up by hand;
+ * files are replaced atomically, so a run cut off while writing leaves the old file whole.
+ */
+import test from 'ava';
+import { randomBytes, createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { labAvailable, labHosts, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../lab/hosts.js';
+import { onHost } from '../e2e/helpers.js';
+import { account, faultsFixtures, hostReport, onHostInBackground, runCli, startCli, waitFor, writeInventoryFor } from './helpers.js';
+
+const slowPlaybook = join(faultsFixtures, 'slow.yml');
+const bigFilePlaybook = join(faultsFixtures, 'big-file.yml');
+/** a sleep no other process on the host has: how the test finds the slow step */
+const SLOW_SECONDS = 47;
+const LOCK_TIMEOUT = 30;
+
+if (!labAvailable) test.skip(labUnavailableReason, () => {});
+
+let other: LabHost;
+let victim: LabHost;
+
+test.before(async () => {
+  if (!labAvailable) return;
+  [other, victim] = (await labHosts(['fault1', 'fault2'], { fresh: true })) as [LabHost, LabHost];
+});
+
+test.after.always(async () => {
+  if (labAvailable) await stopLabHosts(['fault1', 'fault2']);
+});
+
+const serial = labAvailable ? test.serial : test.skip;
+
+/** sshd's per-connection process of every root session (the `[s]` keeps pkill from matching the shell running it). */
+const KILL_ROOT_SESSIONS = `pkill -KILL -f '[s]shd: root@notty'`;
+
+serial('the SSH session is killed during a slow task: that host fails, the other finishes, a re-run converges', async (t) => {
+  const inventory = (slow: number, text: string) =>
+    writeInventoryFor([other, victim], { config_text: text }, { [other.name]: { slow_seconds: 1 }, [victim.name]: { slow_seconds: slow } });
+  const running = startCli(['apply', inventory(SLOW_SECONDS, 'first'), '--playbook', slowPlaybook, '--json', '--lock-timeout', String(LOCK_TIMEOUT)]);
+  await waitFor('the slow step on the victim', async () => (await sshExec(victim, `pgrep -f '^sleep ${SLOW_SECONDS}$'`)).code === 0, 120_000);
+  // From a second connection: end the apply's session (sshd's process of that connection) as a network drop would.
+  await onHostInBackground(victim, `sleep 0.5; ${KILL_ROOT_SESSIONS}`);
+  const run = await running.done;
+
+  t.is(run.code, 3, account(run));
+  t.true(run.ms < (SLOW_SECONDS - 5) * 1000, `the run waited for the dead host (${run.ms} ms)`);
+  const failed = hostReport(run, victim.name);
+  t.is(failed?.status, 'failed', account(run));
+  t.regex(failed?.error ?? '', /connection|closed|lost/i);
+  t.is(failed?.tasks.find((task) => task.name === 'slow step')?.status, 'failed');
+  t.is(hostReport(run, other.name)?.status, 'changed', 'the other host finished');
+  t.is(await onHost(other, 'cat /etc/clamprovision-fault/after.conf'), `first on ${other.name}`);
+  t.is((await sshExec(victim, 'test -e /etc/clamprovision-fault/after.conf')).code, 1, 'nothing after the drop ran on the victim');
+
+  // No manual clean-up: the lock is gone with the session (a stale lock would make this wait LOCK_TIMEOUT s and fail).
+  t.is((await sshExec(victim, `pkill -f '^sleep ${SLOW_SECONDS}$'; true`)).code, 0);
+  const again = await runCli(['apply', inventory(1, 'second'), '--playbook', slowPlaybook, '--json', '--lock-timeout', String(LOCK_TIMEOUT)]);
+  t.is(again.code, 0, account(again));
+  t.true(again.ms < LOCK_TIMEOUT * 1000, `re-run took ${again.ms} ms`);
+  t.is(hostReport(again, victim.name)?.status, 'changed');
+  for (const host of [other, victim]) {
+    t.is(await onHost(host, 'cat /etc/clamprovision-fault/before.conf /etc/clamprovision-fault/after.conf'), `second on ${host.name}\nsecond on ${host.name}`);
+  }
+  const third = await runCli(['apply', inventory(1, 'second'), '--playbook', slowPlaybook, '--json']);
+  t.deepEqual(third.report?.summary, { ok: 2, changed: 0, failed: 0, unreachable: 0 }, account(third));
+});
+
+serial('killed while writing a file: the old file stays whole, a re-run writes the new one and leaves no temporary file', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'clamprovision-big-'));
+  const oldFile = join(dir, 'old.dat');
+  const newFile = join(dir, 'new.dat');
+  const oldContent = randomBytes(64 * 1024);
+  const newContent = randomBytes(24 * 1024 * 1024);
+  writeFileSync(oldFile, oldContent);
+  writeFileSync(newFile, newContent);
+  const digest = (content: Buffer) => createHash('sha256').update(content).digest('hex');
+  const remoteDigest = async () => (await onHost(victim, 'sha256sum /etc/clamprovision-fault/big.dat')).split(/\s+/)[0];
+
+  const first = await runCli(['apply', writeInventoryFor([victim], { big_file_src: oldFile }), '--playbook', bigFilePlaybook, '--json']);
+  t.is(first.code, 0, account(first));
+  t.is(await remoteDigest(), digest(oldContent));
+
+  // A watcher on the host: as soon as the new content is being written to its temporary file, kill
+  // the writing shell (SIGKILL: no trap runs, as in a crash) and the SSH session at once.
+  await onHost(victim, 'rm -f /tmp/watcher.log');
+  await onHostInBackground(
+    victim,
+    `i=0; while [ $i -lt 1200 ]; do ` +
+      `for f in /etc/clamprovision-fault/.big.dat.clamprovision-*; do ` +
+      `if [ -s "$f" ]; then sid=$(ps -o sid= -p $(pgrep -x base64 | head -n1) | tr -d " "); ` +
+      `echo "killed while writing $f ($(stat -c %s "$f") bytes)"; pkill -KILL -s "$sid"; ${KILL_ROOT_SESSIONS}; exit 0; fi; done; ` +
+      `i=$((i+1)); sleep 0.05; done; echo "never saw the temporary file"`,
+    '/tmp/watcher.log',
+  );
+  const cut = await runCli(['apply', writeInventoryFor([victim], { big_file_src: newFile }), '--playbook', bigFilePlaybook, '--json']);
+  const watcher = await waitFor('the watcher', async () => (await onHost(victim, 'cat /tmp/watcher.log')).trim(), 60_000);
+  t.regex(watcher, /^killed while writing /, 'the run was cut off in the middle of writing the file');
+  t.is(cut.code, 3, account(cut));
+  t.is(hostReport(cut, victim.name)?.status, 'failed');
+  t.is(await remoteDigest(), digest(oldContent), 'the file is still the whole old file');
+
+  const again = await runCli(['apply', writeInventoryFor([victim], { big_file_src: newFile }), '--playbook', bigFilePlaybook, '--json']);
+  t.is(again.code, 0, account(again));
+  t.is(await remoteDigest(), digest(newContent), 'the re-run wrote the whole new file');
+  t.is(await onHost(victim, 'stat -c %a /etc/clamprovision-fault/big.dat'), '640');
+  t.is(await onHost(victim, 'ls -A /etc/clamprovision-fault'), 'big.dat', 'no temporary file is left behind');
+});

@@ -1,0 +1,30 @@
+import test from 'ava';
+import { modules } from '../../../src/modules/registry.js';
+
+const MINIMAL: Record<string, object> = {
+  apt: { name: 'nginx' },
+  pip: { name: 'uwsgi', virtualenv: '/opt/venv' },
+  template: { src: 'a.ejs', dest: '/etc/a' },
+  copy: { content: 'x', dest: '/etc/a' },
+  file: { path: '/etc/a' },
+  user: { name: 'clam' },
+  service: { name: 'nginx' },
+  ufw: {},
+  command: { cmd: 'true' },
+  http_check: { urls: ['http://127.0.0.1/'] },
+};
+
+test('the registry holds every module of the SPEC under its playbook name', (t) => {
+  t.deepEqual(Object.keys(modules).sort(), Object.keys(MINIMAL).sort());
+  for (const [name, module] of Object.entries(modules)) t.is(module.name, name);
+});
+
+test('every module accepts its minimal arguments and refuses unknown keys (typos are input errors)', (t) => {
+  for (const [name, args] of Object.entries(MINIMAL)) {
+    const module = modules[name]!;
+    t.true(module.schema.safeParse(args).success, `${name} accepts ${JSON.stringify(args)}`);
+    const typo = module.schema.safeParse({ ...args, sate: 'present' });
+    t.false(typo.success, `${name} refuses an unknown key`);
+    if (!typo.success) t.true(typo.error.issues.some((issue) => issue.code === 'unrecognized_keys'), name);
+  }
+});

@@ -1,0 +1,99 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import test from 'ava';
+import { parse } from 'yaml';
+import { workspace } from './workspace.js';
+
+const cli = fileURLToPath(new URL('../../../dist/cli.js', import.meta.url));
+
+function init(cwd: string, home: string, ...args: string[]) {
+  return spawnSync(process.execPath, [cli, 'init', ...args], { cwd, encoding: 'utf8', env: { ...process.env, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+// Serial: the other tests' spawnSync would block this process's event loop and inflate the time measured.
+test.serial('without a terminal, init exits 1 within a second and names init --answers with its keys', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'clamprovision-notty-'));
+  const started = Date.now();
+  const child = spawn(process.execPath, [cli, 'init'], { cwd: dir, stdio: [openSync('/dev/null', 'r'), 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const elapsed = Date.now() - started;
+
+  t.is(code, 1);
+  t.true(elapsed < 1000, `took ${elapsed} ms`);
+  t.regex(stderr, /clamprovision init --answers answers\.yml/);
+  for (const key of ['servers:', 'address:', 'user:', 'port:', 'key_file:', 'sudo:', 'webserver:', 'services:', 'source:', 'name:', 'wsgi:', 'url_prefix:', 'server_name:', 'tls:', 'firewall:', 'pip_index_url:']) {
+    t.true(stderr.includes(key), `the message documents ${key}`);
+  }
+  t.false(existsSync(path.join(dir, 'inventory.yml')));
+});
+
+test('--answers: a minimal file gets the dialogue\'s defaults and passes validate', (t) => {
+  const ws = workspace();
+  writeFileSync(path.join(ws.project, 'answers.yml'), 'servers:\n  - address: 192.0.2.30\nservices:\n  - source: hello\n');
+  const result = init(ws.project, ws.home, '--answers', 'answers.yml');
+  t.is(result.status, 0, result.stderr);
+  t.regex(result.stdout, /clamprovision plan inventory\.yml[\s\S]*clamprovision apply inventory\.yml/);
+  const inventory = parse(readFileSync(path.join(ws.project, 'inventory.yml'), 'utf8'));
+  t.deepEqual(inventory.all.hosts['192.0.2.30'], { ansible_user: 'root', ansible_port: 22, ansible_ssh_private_key_file: '~/.ssh/id_ed25519', ansible_become: false });
+  t.like(inventory.all.vars, { webserver: 'nginx', server_name: '192.0.2.30', firewall: true, services: [{ name: 'hello', source: 'hello', wsgi: 'hello.wsgi', url_prefix: '/' }] });
+
+  const validated = spawnSync(process.execPath, [cli, 'validate', 'inventory.yml'], { cwd: ws.project, encoding: 'utf8', env: { ...process.env, HOME: ws.home } });
+  t.is(validated.status, 0, validated.stderr);
+});
+
+test('--answers accepts JSON with the same keys', (t) => {
+  const ws = workspace();
+  const answers = { servers: [{ address: 'clam.example.org', user: 'deploy', key_file: '', sudo_password: false }], webserver: 'apache-uwsgi', services: [{ source: 'clamsvc', url_prefix: '/clam' }] };
+  writeFileSync(path.join(ws.project, 'answers.json'), JSON.stringify(answers));
+  const result = init(ws.project, ws.home, '--answers', 'answers.json', '--output', 'site.yml');
+  t.is(result.status, 0, result.stderr);
+  const inventory = parse(readFileSync(path.join(ws.project, 'site.yml'), 'utf8'));
+  t.deepEqual(inventory.all.hosts['clam.example.org'], { ansible_user: 'deploy', ansible_port: 22, ansible_become: true });
+  t.like(inventory.all.vars, { webserver: 'apache-uwsgi', services: [{ name: 'clamsvc', wsgi: 'clamsvc.wsgi', url_prefix: '/clam', pip_packages: ['clam'] }] });
+});
+
+test('--answers: every wrong answer is reported with file:line:col and nothing is written', (t) => {
+  const ws = workspace();
+  writeFileSync(
+    path.join(ws.project, 'answers.yml'),
+    [
+      'servers:',
+      '  - address: 192.0.2.30',
+      '    port: 70000',
+      'webserver: ngnix',
+      'services:',
+      '  - source: missing',
+      '  - source: hello',
+      '    name: bad-name',
+      '    url_prefix: hello',
+      '    wgsi: hello.wsgi',
+      '',
+    ].join('\n'),
+  );
+  const result = init(ws.project, ws.home, '--answers', 'answers.yml');
+  t.is(result.status, 1);
+  const positions = result.stderr.trim().split('\n').map((line) => /^error: ([^:]+:\d+:\d+): /.exec(line)?.[1]);
+  t.deepEqual(positions, ['answers.yml:3:11', 'answers.yml:4:12', 'answers.yml:6:13', 'answers.yml:8:11', 'answers.yml:9:17', 'answers.yml:10:5']);
+  t.regex(result.stderr, /answers\.yml:3:11: servers\[0\]: the port must be a whole number from 1 to 65535, not 70000/);
+  t.regex(result.stderr, /answers\.yml:4:12: webserver must be one of nginx, apache-uwsgi, apache-wsgi, not 'ngnix' \(did you mean 'nginx'\?\)/);
+  t.regex(result.stderr, /answers\.yml:6:13: services\[0\]: the directory .*missing does not exist/);
+  t.regex(result.stderr, /answers\.yml:8:11: services\[1\]: 'bad-name' is not a valid name/);
+  t.regex(result.stderr, /answers\.yml:9:17: services\[1\]: the URL prefix must start with a slash/);
+  t.regex(result.stderr, /answers\.yml:10:5: services\[1\]: unknown key 'wgsi' \(did you mean 'wsgi'\?\)/);
+  t.false(existsSync(path.join(ws.project, 'inventory.yml')));
+});
+
+test('--answers never overwrites an existing inventory', (t) => {
+  const ws = workspace();
+  writeFileSync(path.join(ws.project, 'answers.yml'), 'servers:\n  - address: 192.0.2.30\nservices:\n  - source: hello\n');
+  writeFileSync(path.join(ws.project, 'inventory.yml'), 'mine\n');
+  const result = init(ws.project, ws.home, '--answers', 'answers.yml');
+  t.is(result.status, 1);
+  t.regex(result.stderr, /inventory\.yml exists already; remove it or choose another file with --output/);
+  t.is(readFileSync(path.join(ws.project, 'inventory.yml'), 'utf8'), 'mine\n');
+});
