@@ -19,12 +19,13 @@
  *   --runs R            runs per measurement (default 3; at least 3 for numbers worth writing down)
  *   --first-runs R      runs of the first apply (default: --runs; each one wipes the hosts first)
  *   --no-first          skip the first applies (the hosts must be converged already, e.g. by a previous run with --keep)
- *   --cli FILE          the CLI to measure (default dist/cli.js)
+ *   --cli FILE          the CLI to measure (default: a snapshot of dist/, playbooks/ and templates/ taken at
+ *                       the start, so that a rebuild by someone else during the run changes nothing)
  *   --write / --no-write  write BENCHMARKS.md (default: yes, except with --quick)
  *   --keep              leave bench1..benchN running afterwards (default: they are stopped)
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,7 +52,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { sizes: [1, 5, 10], runs: 3, firstRuns: -1, first: true, cli: join(repoRoot, 'dist', 'cli.js'), write: true, keep: false, quick: false };
+  const options: Options = { sizes: [1, 5, 10], runs: 3, firstRuns: -1, first: true, cli: '', write: true, keep: false, quick: false };
   let write: boolean | undefined;
   const value = (i: number, name: string): string => {
     const v = argv[i];
@@ -96,12 +97,30 @@ interface Sample {
   /** remote commands per host, from --json */
   commands?: number[];
   exitCode: number | null;
+  /** per host, from the progress lines on stderr: when its first change was reported and when it finished */
+  hostTimes?: HostTimes[];
+}
+
+interface HostTimes {
+  host: string;
+  firstChangeMs?: number;
+  doneMs?: number;
+}
+
+/** Progress lines look like `› bench1: Install nginx: changed` and, at the end, `✔ bench1: changed (…)`. */
+function hostTimes(lines: Array<{ ms: number; line: string }>, hosts: string[]): HostTimes[] {
+  return hosts.map((host) => {
+    const mine = lines.filter(({ line }) => line.split(' ')[1] === `${host}:`);
+    const firstChange = mine.find(({ line }) => line.startsWith('›') && line.endsWith(': changed'));
+    const done = mine.find(({ line }) => line.startsWith('✔') || line.startsWith('✖'));
+    return { host, firstChangeMs: firstChange?.ms, doneMs: done?.ms };
+  });
 }
 
 interface Measurement {
   label: string;
   hosts: number;
-  samples: Sample[];
+  samples: Array<Sample & { progress?: Array<{ ms: number; line: string }> }>;
 }
 
 function median(values: number[]): number {
@@ -115,6 +134,8 @@ interface Finished {
   stdout: string;
   stderr: string;
   wallMs: number;
+  /** each stderr line with when it arrived (ms after spawn): the progress lines show when each host did what */
+  stderrLines: Array<{ ms: number; line: string }>;
 }
 
 /** Spawns a command and measures its wall time with the monotonic clock, from spawn to exit. */
@@ -124,16 +145,25 @@ function timed(command: string, args: string[]): Promise<Finished> {
     const child = spawn(command, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    let partial = '';
+    const stderrLines: Finished['stderrLines'] = [];
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      stderr += chunk.toString();
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) stderrLines.push({ ms, line });
+    });
     child.on('error', reject);
     child.on('close', (code) => {
-      resolvePromise({ code, stdout, stderr, wallMs: Number(process.hrtime.bigint() - started) / 1e6 });
+      resolvePromise({ code, stdout, stderr, wallMs: Number(process.hrtime.bigint() - started) / 1e6, stderrLines });
     });
   });
 }
 
 interface CliRun extends Sample {
+  progress: Finished['stderrLines'];
   report?: { hosts: Array<{ name: string; status: string; error?: string; commands: number; tasks: Array<{ name: string; status: string; error?: string }> }> };
   stderr: string;
 }
@@ -153,10 +183,12 @@ async function runCli(cli: string, args: string[]): Promise<CliRun> {
     return {
       wallMs: finished.wallMs,
       rssKiB: Number.isFinite(rssKiB) ? rssKiB : undefined,
-      commands: report?.hosts.map((h) => h.commands),
+      commands: report?.hosts?.every((h) => typeof h.commands === 'number') ? report.hosts.map((h) => h.commands) : undefined,
       exitCode: finished.code,
       report,
       stderr: finished.stderr,
+      progress: finished.stderrLines,
+      hostTimes: report?.hosts ? hostTimes(finished.stderrLines, report.hosts.map((h) => h.name)) : undefined,
     };
   } finally {
     rmSync(dirname(rssFile), { recursive: true, force: true });
@@ -214,6 +246,14 @@ function writeInventory(dir: string, name: string, yaml: string): string {
   return path;
 }
 
+/** A copy of the build and the data it reads, in a temporary directory laid out like the package. */
+function snapshotBuild(): string {
+  const root = mkdtempSync(join(tmpdir(), 'clamprovision-bench-build-'));
+  for (const entry of ['dist', 'playbooks', 'templates', 'package.json']) cpSync(join(repoRoot, entry), join(root, entry), { recursive: true });
+  symlinkSync(join(repoRoot, 'node_modules'), join(root, 'node_modules'));
+  return root;
+}
+
 function say(text: string): void {
   process.stderr.write(`bench: ${text}\n`);
 }
@@ -250,7 +290,8 @@ async function measureCli(
     const problem = expect(result);
     if (problem) throw new Error(`${label} on ${hostCount} host(s), run ${i + 1}: ${problem}\n${explain(result)}`);
     measurement.samples.push(result);
-    say(`${label}, ${hostCount} host(s), run ${i + 1}/${runs}: ${(result.wallMs / 1000).toFixed(2)} s, ${result.commands?.join('/')} commands, ${((result.rssKiB ?? 0) / 1024).toFixed(0)} MB`);
+    const commands = result.commands ? `, ${result.commands.join('/')} commands` : '';
+    say(`${label}, ${hostCount} host(s), run ${i + 1}/${runs}: ${(result.wallMs / 1000).toFixed(2)} s${commands}, ${((result.rssKiB ?? 0) / 1024).toFixed(0)} MB`);
   }
   return measurement;
 }
@@ -404,8 +445,64 @@ function machine(load: { before: number[]; during: { mean: number; max: number }
     `- machine: ${cpus().length} CPUs (nproc ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()}), ${cpuModel()}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, Linux ${release()}, Node ${process.version}`,
     `- lab hosts: systemd-nspawn Debian containers on this same machine (they share its CPUs), bridge 10.231.0.0/24`,
     `- load average (1 min): before ${fmt(load.before)} (1/5/15 min), during mean ${load.during.mean.toFixed(2)} max ${load.during.max.toFixed(2)}, after ${fmt(load.after)}`,
-    `- command: \`npm run bench -- ${process.argv.slice(2).join(' ')}\`${options.quick ? ' (quick: one run, 1 host)' : ''}; CLI measured: \`${options.cli.replace(repoRoot + '/', '')}\``,
+    `- command: \`npm run bench -- ${process.argv.slice(2).join(' ')}\`${options.quick ? ' (quick: one run, 1 host)' : ''}; CLI measured: ${options.cli.includes('clamprovision-bench-build-') ? 'dist/cli.js (a copy taken at the start)' : `\`${options.cli}\``}`,
   ].join('\n');
+}
+
+/** For the first applies: did every host start changing right away, side by side, or one after another? */
+function parallelism(ms: Measurement[]): string[] {
+  const firsts = ms.filter((m) => m.label === 'first apply');
+  if (firsts.length === 0) return [];
+  const rows = firsts.map((m) => {
+    const sorted = [...m.samples].sort((a, b) => a.wallMs - b.wallMs);
+    const run = sorted[Math.floor(sorted.length / 2)]!;
+    const times = run.hostTimes ?? [];
+    const span = (values: Array<number | undefined>) => {
+      const known = values.filter((v): v is number => v !== undefined);
+      return known.length === 0 ? '—' : `${seconds(Math.min(...known))}–${seconds(Math.max(...known))} s`;
+    };
+    return `| ${m.hosts} | ${seconds(run.wallMs)} s | ${span(times.map((t) => t.firstChangeMs))} | ${span(times.map((t) => t.doneMs))} |`;
+  });
+  return [
+    '### Are the hosts converged side by side? (first apply, the median run)',
+    '',
+    'When each host reported its first change and when it finished, in seconds after the process started',
+    '(from the progress lines on stderr). Hosts run one after another would show first changes spread over the whole run.',
+    '',
+    '| hosts | wall | first change on each host | each host finished |',
+    '|---:|---:|---:|---:|',
+    ...rows,
+    '',
+  ];
+}
+
+/** Where a first apply on one host spends its time: the gap before each progress line of that host. */
+function firstApplySteps(ms: Measurement[]): string[] {
+  const m = find(ms, 'first apply', 1);
+  if (!m) return [];
+  const sorted = [...m.samples].sort((a, b) => a.wallMs - b.wallMs);
+  const run = sorted[Math.floor(sorted.length / 2)];
+  if (!run?.progress) return [];
+  const steps: Array<{ what: string; ms: number }> = [];
+  let previous = 0;
+  for (const { ms: at, line } of run.progress) {
+    const match = /^[›✔✖] \S+: (.*): changed$/.exec(line) ?? /^[✔✖] \S+: (.*)$/.exec(line);
+    if (!match) continue;
+    steps.push({ what: match[1]!.startsWith('changed (') ? 'connection closed, report written' : match[1]!, ms: at - previous });
+    previous = at;
+  }
+  steps.push({ what: 'process exit after the last line', ms: run.wallMs - previous });
+  return [
+    '### Where a first apply on one host spends its time (the median run)',
+    '',
+    'Seconds between progress lines, i.e. the time of each changed task (tasks that change nothing are not listed',
+    'and are included in the next line; the first line includes start-up, connection and facts).',
+    '',
+    '| step | seconds |',
+    '|---|---:|',
+    ...steps.map((step) => `| ${step.what.replace(/\|/g, '\\|')} | ${seconds(step.ms)} |`),
+    '',
+  ];
 }
 
 function report(ms: Measurement[], load: Parameters<typeof machine>[0], options: Options): string {
@@ -422,6 +519,8 @@ function report(ms: Measurement[], load: Parameters<typeof machine>[0], options:
     '`ssh -i KEY root@HOST true` with OpenSSH, to all N hosts at once. Remote commands are the SPEC\'s `commands`',
     '(SSH exec channels per host). Peak RSS is GNU time\'s %M of the CLI process.',
     '',
+    ...parallelism(ms),
+    ...firstApplySteps(ms),
     '### Targets (issue 6)',
     '',
     '| target | measured | |',
@@ -457,10 +556,12 @@ async function main(): Promise<number> {
     say(`${TIME_BIN} (GNU time) is needed for the peak RSS: apt-get install time`);
     return 1;
   }
-  if (!existsSync(options.cli)) {
-    say(`${options.cli} does not exist: npm run build`);
+  if (!existsSync(join(repoRoot, 'dist', 'cli.js')) && !options.cli) {
+    say('dist/cli.js does not exist: npm run build');
     return 1;
   }
+  const snapshot = options.cli ? undefined : snapshotBuild();
+  if (snapshot) options.cli = join(snapshot, 'dist', 'cli.js');
   const dir = mkdtempSync(join(tmpdir(), 'clamprovision-bench-'));
   const before = loadavg();
   const sampler = new LoadSampler();
@@ -476,6 +577,7 @@ async function main(): Promise<number> {
       await stopLabHosts(used).catch((error: unknown) => say(`could not stop the bench hosts: ${(error as Error).message}`));
     }
     rmSync(dir, { recursive: true, force: true });
+    if (snapshot) rmSync(snapshot, { recursive: true, force: true });
   }
   const load = { before, during: sampler.stop(), after: loadavg() };
   // the validate row goes last in the table

@@ -2,7 +2,8 @@
  * `npm run demo [-- nginx|apache-uwsgi|apache-wsgi]`: the README's first command. Starts one lab
  * host, deploys examples/hello under /hello with the real CLI, and prints what the service answers
  * over HTTP from this machine. Needs root (the lab boots systemd-nspawn hosts) and a build
- * (`npm run demo` builds first).
+ * (`npm run demo` builds first). The host is lab1 (examples/inventory.lab.yml describes the same
+ * deployment); CLAMPROVISION_DEMO_HOST names another lab host.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -25,8 +26,9 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  process.stderr.write('demo: starting the lab host lab1 …\n');
-  const [host] = await labHosts(['lab1']);
+  const name = process.env.CLAMPROVISION_DEMO_HOST ?? 'lab1';
+  process.stderr.write(`demo: starting the lab host ${name} …\n`);
+  const [host] = await labHosts([name]);
   const inventory = join(mkdtempSync(join(tmpdir(), 'clamprovision-demo-')), 'inventory.yml');
   writeFileSync(
     inventory,

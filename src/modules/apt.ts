@@ -40,10 +40,24 @@ function aptGet(args: AptArgs, words: string): string {
   return `apt-get -q -y -o DPkg::Lock::Timeout=${args.lock_timeout} -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold ${words}`;
 }
 
-/** apt-get update, then the stamp Debian does not always touch, which the facts read as the lists' age. */
+/**
+ * apt-get update, then the stamp Debian does not always touch, which the facts read as the lists' age.
+ * DPkg::Lock::Timeout covers the dpkg locks but not /var/lib/apt/lists/lock, which `apt-get update`
+ * fails on at once while another apt (apt-daily, an admin) updates: retry until lock_timeout.
+ */
 function updateCommands(args: AptArgs): string[] {
   return [
-    `apt-get -q -o DPkg::Lock::Timeout=${args.lock_timeout} update`,
+    'cp_apt_update() {',
+    `  apt-get -q -o DPkg::Lock::Timeout=${args.lock_timeout} update`,
+    '}',
+    `cp_deadline=$(( $(date +%s) + ${args.lock_timeout} ))`,
+    'until cp_out=$(cp_apt_update 2>&1); do',
+    '  case $cp_out in',
+    `    *'Could not get lock'*) [ "$(date +%s)" -lt "$cp_deadline" ] || { printf '%s\\n' "$cp_out" 'apt-get update: the apt lists stayed locked by another process for ${args.lock_timeout} s' >&2; exit 1; }; sleep 2 ;;`,
+    `    *) printf '%s\\n' "$cp_out" >&2; exit 1 ;;`,
+    '  esac',
+    'done',
+    `printf '%s\\n' "$cp_out"`,
     'mkdir -p /var/lib/apt/periodic',
     'touch /var/lib/apt/periodic/update-success-stamp',
   ];

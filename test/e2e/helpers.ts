@@ -14,7 +14,13 @@ import { labInventoryYaml, sshExec, type LabHost } from '../lab/hosts.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const helloSource = join(repoRoot, 'examples', 'hello');
-const cliPath = join(repoRoot, 'dist', 'cli.js');
+/**
+ * The CLI under test: `npm test` builds dist/. CLAMPROVISION_E2E_CLI points at another build of the
+ * same sources (e.g. a private outDir while others rebuild dist/); the built-in playbook is then
+ * passed explicitly, since such a build does not sit next to playbooks/.
+ */
+const cliPath = process.env.CLAMPROVISION_E2E_CLI ?? join(repoRoot, 'dist', 'cli.js');
+const playbookArgs = process.env.CLAMPROVISION_E2E_CLI ? ['--playbook', join(repoRoot, 'playbooks', 'clam-webservice.yml')] : [];
 
 export interface TaskReport {
   name: string;
@@ -49,7 +55,7 @@ export interface CliResult {
 /** Runs `node dist/cli.js ARGS --json` and parses its report. */
 export function cli(args: string[], timeoutMs = 20 * 60_000): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args, '--json'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliPath, ...args, ...playbookArgs, '--json'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -1,4 +1,7 @@
-/** nginx on trixie, with TLS: HTTPS on 443 from the given files, HTTP redirected, both prefixes. */
+/**
+ * nginx on trixie, with TLS: HTTPS on 443 from the given files, HTTP redirected, both prefixes;
+ * then a service removed from the inventory.
+ */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,12 +21,14 @@ import {
   processUser,
   tcpReachable,
   ufwStatus,
+  unitState,
   writeInventory,
 } from './helpers.js';
 
 const HOST = 'e2e-nginx-trixie';
 let host: LabHost;
 let inventory: string;
+let tlsFiles: { cert: string; key: string };
 
 const serial = labAvailable ? test.serial : test.skip;
 if (!labAvailable) test('needs the lab', (t) => {
@@ -36,11 +41,12 @@ test.before(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'clamprovision-tls-'));
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=clam.test',
     '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  tlsFiles = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') };
   host = (await labHosts([HOST], { suite: 'trixie', fresh: true }))[0]!;
   inventory = writeInventory([host], {
     webserver: 'nginx',
     server_name: 'clam.test',
-    tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') },
+    tls: tlsFiles,
     services: [hello('hello', '/'), hello('hello2', '/hello', { env: { GREETING: 'on trixie $HOME' } })],
   });
 });
@@ -73,4 +79,25 @@ serial('a second apply changes nothing', async (t) => {
   t.is(result.code, 0, explain(result));
   t.deepEqual(changedTasks(result, HOST), []);
   t.deepEqual([await mainPid(host, 'nginx'), await mainPid(host, 'clam-hello'), await mainPid(host, 'clam-hello2')], pids);
+});
+
+serial("a service removed from the inventory is stopped and disabled, freeing its port; its data stays", async (t) => {
+  await onHost(host, "echo kept > /var/lib/clam/hello/keep.txt");
+  const only = writeInventory([host], {
+    webserver: 'nginx',
+    server_name: 'clam.test',
+    tls: tlsFiles,
+    services: [hello('hello2', '/hello', { env: { GREETING: 'on trixie $HOME' } })],
+  });
+  const result = await apply(only);
+  t.is(result.code, 0, explain(result));
+  t.deepEqual(await unitState(host, 'clam-hello'), { active: 'inactive', enabled: 'disabled' });
+  t.doesNotMatch(await onHost(host, 'ss -Hltn'), /127\.0\.0\.1:8888\b/);
+  t.is((await httpsGet(`https://${host.address}/foo`)).status, 404, 'nothing is served at the root any more');
+  t.is((await httpsGet(`https://${host.address}/hello/foo`)).status, 200);
+  t.is(await onHost(host, 'cat /var/lib/clam/hello/keep.txt'), 'kept');
+
+  const again = await apply(only);
+  t.is(again.code, 0, explain(again));
+  t.deepEqual(changedTasks(again, HOST), []);
 });

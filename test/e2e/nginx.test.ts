@@ -1,7 +1,8 @@
 /**
- * nginx on bookworm, one host through the whole life of a deployment: two services at / and
- * /hello, an idempotent second run, an env change, a configuration the validator refuses, and the
- * switch to Apache + mod_proxy_uwsgi with the data kept.
+ * One bookworm host through the life of a deployment: nginx with two services at / and /hello, an
+ * idempotent second run, an env change, a configuration nginx -t refuses; then the switch to
+ * Apache + mod_proxy_uwsgi with the data kept, checked the same way (one host installs both
+ * webservers, which keeps the CI time down).
  */
 import test from 'ava';
 import { labAvailable, labHosts, labUnavailableReason, type LabHost } from '../lab/hosts.js';
@@ -110,7 +111,7 @@ serial("changing one service's env restarts that service only; nginx is not relo
 
   const result = await apply(writeInventory([host], { webserver: 'nginx', services: services({ env: { GREETING: 'hi there' } }) }));
   t.is(result.code, 0, explain(result));
-  t.deepEqual(changedTasks(result, HOST).sort(), ['restart clam-hello2', 'uWSGI configuration of hello2']);
+  t.deepEqual(changedTasks(result, HOST).sort(), ['Environment of hello2', 'restart clam-hello2']);
 
   t.is(await mainPid(host, 'clam-hello'), helloPid, 'the other service kept running');
   t.not(await mainPid(host, 'clam-hello2'), hello2Pid, 'the changed service was restarted');
@@ -142,22 +143,76 @@ serial('nginx_extra that nginx -t refuses fails the host; the previous configura
   t.is((await httpGet(`http://${host.address}/foo`)).body, 'SCRIPT_NAME=\nPATH_INFO=/foo\n');
 });
 
+// ---- the same host switched to Apache + mod_proxy_uwsgi (one host fewer to install in CI)
+
+const apacheVars = (extra: Record<string, unknown> = {}) => ({
+  webserver: 'apache-uwsgi',
+  firewall_allow: ['8443/tcp'],
+  services: [
+    hello('hello', '/'),
+    hello('hello2', '/hello', { env: { GREETING: 'hi there' }, static: { url: '/hello/static', dir: '/srv/hello2-static' } }),
+  ],
+  ...extra,
+});
+
 serial('switching to Apache + mod_proxy_uwsgi converges, keeps data_dir, and frees nginx', async (t) => {
   await onHost(host, "echo 'uploaded corpus' > /var/lib/clam/hello/keep.txt && chown clam:clam /var/lib/clam/hello/keep.txt");
+  // the static directory is the service's own business (CLAM's comes from its package): one file there
+  await onHost(host, "mkdir -p /srv/hello2-static && echo '<xsl:stylesheet/>' > /srv/hello2-static/interface.xsl");
 
-  const result = await apply(writeInventory([host], { webserver: 'apache-uwsgi', services: services({ env: { GREETING: 'hi there' } }) }));
+  const result = await apply(writeInventory([host], apacheVars()));
   t.is(result.code, 0, explain(result));
 
   t.is(await onHost(host, 'cat /var/lib/clam/hello/keep.txt'), 'uploaded corpus');
   t.is(await onHost(host, 'stat -c %U:%G /var/lib/clam/hello/keep.txt'), 'clam:clam');
   t.deepEqual(await unitState(host, 'nginx'), { active: 'inactive', enabled: 'disabled' });
-  t.is((await unitState(host, 'apache2')).active, 'active');
+  t.deepEqual(await unitState(host, 'apache2'), { active: 'active', enabled: 'enabled' });
+  t.is(await onHost(host, 'ls /etc/apache2/sites-enabled'), 'clam.conf', "Apache's default site is disabled");
+  t.is(await onHost(host, 'readlink /etc/apache2/sites-enabled/clam.conf'), '../sites-available/clam.conf');
+});
 
+serial('Apache + mod_proxy_uwsgi: both services answer with the right SCRIPT_NAME and PATH_INFO', async (t) => {
   t.is((await httpGet(`http://${host.address}/foo`)).body, 'SCRIPT_NAME=\nPATH_INFO=/foo\n');
-  t.is((await httpGet(`http://${host.address}/hello/foo`)).body, 'SCRIPT_NAME=/hello\nPATH_INFO=/foo\nGREETING=hi there\n');
-  t.deepEqual(ipv4Rules((await ufwStatus(host)).rules), ['22/tcp ALLOW IN Anywhere', '80/tcp ALLOW IN Anywhere']);
+  t.is((await httpGet(`http://${host.address}/`)).body, 'SCRIPT_NAME=\nPATH_INFO=/\n');
+  const prefixed = await httpGet(`http://${host.address}/hello/foo`);
+  t.is(prefixed.status, 200);
+  t.is(prefixed.body, 'SCRIPT_NAME=/hello\nPATH_INFO=/foo\nGREETING=hi there\n');
+  t.is((await httpGet(`http://${host.address}/hello/`)).body, 'SCRIPT_NAME=/hello\nPATH_INFO=/\nGREETING=hi there\n');
+});
 
-  const again = await apply(writeInventory([host], { webserver: 'apache-uwsgi', services: services({ env: { GREETING: 'hi there' } }) }));
-  t.is(again.code, 0, explain(again));
-  t.deepEqual(changedTasks(again, HOST), []);
+serial('Apache serves the static files itself, .xsl as XML', async (t) => {
+  const xsl = await httpGet(`http://${host.address}/hello/static/interface.xsl`);
+  t.is(xsl.status, 200);
+  t.is(xsl.body, '<xsl:stylesheet/>\n');
+  t.regex(xsl.headers.get('content-type') ?? '', /^application\/xml/);
+});
+
+serial('Apache + mod_proxy_uwsgi: uWSGI unreachable, units as clam, ufw allows exactly SSH, HTTP and firewall_allow', async (t) => {
+  t.false(await tcpReachable(host.address, 8888));
+  t.false(await tcpReachable(host.address, 8889));
+  for (const unit of ['clam-hello', 'clam-hello2']) t.is(await processUser(host, await mainPid(host, unit)), 'clam', unit);
+  const ufw = await ufwStatus(host);
+  t.true(ufw.active);
+  t.deepEqual(ipv4Rules(ufw.rules), ['22/tcp ALLOW IN Anywhere', '80/tcp ALLOW IN Anywhere', '8443/tcp ALLOW IN Anywhere']);
+});
+
+serial('Apache + mod_proxy_uwsgi: a second apply changes nothing and reloads nothing', async (t) => {
+  const apachePid = await mainPid(host, 'apache2');
+  const children = await childPids(host, apachePid);
+  const pids = [await mainPid(host, 'clam-hello'), await mainPid(host, 'clam-hello2')];
+  const result = await apply(writeInventory([host], apacheVars()));
+  t.is(result.code, 0, explain(result));
+  t.deepEqual(changedTasks(result, HOST), []);
+  t.is(await mainPid(host, 'apache2'), apachePid);
+  t.deepEqual(await childPids(host, apachePid), children, 'Apache was not reloaded (a graceful reload replaces its children)');
+  t.deepEqual([await mainPid(host, 'clam-hello'), await mainPid(host, 'clam-hello2')], pids);
+});
+
+serial('apache_extra that configtest refuses fails the host; Apache keeps serving the previous configuration', async (t) => {
+  const previous = await onHost(host, 'sha256sum /etc/apache2/sites-available/clam.conf');
+  const result = await apply(writeInventory([host], apacheVars({ apache_extra: 'NoSuchDirective on' })));
+  t.is(result.code, 3, explain(result));
+  t.regex(result.report?.hosts[0]?.error ?? '', /NoSuchDirective/);
+  t.is(await onHost(host, 'sha256sum /etc/apache2/sites-available/clam.conf'), previous, 'the previous file was restored');
+  t.is((await httpGet(`http://${host.address}/hello/foo`)).status, 200);
 });

@@ -4,11 +4,14 @@
  * files are replaced atomically, so a run cut off while writing leaves the old file whole.
  */
 import test from 'ava';
+import { execFile } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { labAvailable, labHosts, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../lab/hosts.js';
+import { netnsName } from '../lab/network.js';
 import { onHost } from '../e2e/helpers.js';
 import { account, faultsFixtures, hostReport, onHostInBackground, runCli, startCli, waitFor, writeInventoryFor } from './helpers.js';
 
@@ -17,6 +20,7 @@ const bigFilePlaybook = join(faultsFixtures, 'big-file.yml');
 /** a sleep no other process on the host has: how the test finds the slow step */
 const SLOW_SECONDS = 47;
 const LOCK_TIMEOUT = 30;
+const execFileAsync = promisify(execFile);
 
 if (!labAvailable) test.skip(labUnavailableReason, () => {});
 
@@ -25,11 +29,11 @@ let victim: LabHost;
 
 test.before(async () => {
   if (!labAvailable) return;
-  [other, victim] = (await labHosts(['fault1', 'fault2'], { fresh: true })) as [LabHost, LabHost];
+  [other, victim] = (await labHosts(['fault5', 'fault6'], { fresh: true })) as [LabHost, LabHost];
 });
 
 test.after.always(async () => {
-  if (labAvailable) await stopLabHosts(['fault1', 'fault2']);
+  if (labAvailable) await stopLabHosts(['fault5', 'fault6']);
 });
 
 const serial = labAvailable ? test.serial : test.skip;
@@ -107,5 +111,36 @@ serial('killed while writing a file: the old file stays whole, a re-run writes t
   t.is(again.code, 0, account(again));
   t.is(await remoteDigest(), digest(newContent), 'the re-run wrote the whole new file');
   t.is(await onHost(victim, 'stat -c %a /etc/clamprovision-fault/big.dat'), '640');
-  t.is(await onHost(victim, 'ls -A /etc/clamprovision-fault'), 'big.dat', 'no temporary file is left behind');
+  t.is(await onHost(victim, 'ls -A /etc/clamprovision-fault | grep -c clamprovision || true'), '0', 'no temporary file is left behind');
+});
+
+serial("the host's link goes down during a slow task and comes back: that host fails, a re-run converges without waiting out the lock", async (t) => {
+  const longSleep = 600;
+  const inventory = (slow: number, text: string) =>
+    writeInventoryFor([other, victim], { config_text: text }, { [other.name]: { slow_seconds: 1 }, [victim.name]: { slow_seconds: slow } });
+  await onHost(victim, 'rm -f /etc/clamprovision-fault/slow-step-done');
+  const running = startCli(['apply', inventory(longSleep, 'third'), '--playbook', slowPlaybook, '--json']);
+  await waitFor('the slow step on the victim', async () => (await sshExec(victim, `pgrep -f '^sleep ${longSleep}$'`)).code === 0, 120_000);
+  const namespace = netnsName(victim.name);
+  await execFileAsync('ip', ['netns', 'exec', namespace, 'ip', 'link', 'set', 'eth0', 'down']);
+  let run;
+  try {
+    run = await running.done;
+  } finally {
+    await execFileAsync('ip', ['netns', 'exec', namespace, 'ip', 'link', 'set', 'eth0', 'up']);
+  }
+  t.is(run.code, 3, account(run));
+  t.is(hostReport(run, victim.name)?.status, 'failed', account(run));
+  t.regex(hostReport(run, victim.name)?.error ?? '', /connection|closed|lost|timed out/i);
+  t.is(hostReport(run, other.name)?.status, 'changed');
+  t.true(run.ms < longSleep * 1000);
+
+  // The link is back; the old session's command still sleeps on the host. A re-run must not wait for it.
+  await waitFor('the victim answering again', async () => (await sshExec(victim, 'true')).code === 0, 60_000, 1000);
+  const lockTimeout = 90;
+  const again = await runCli(['apply', inventory(1, 'fourth'), '--playbook', slowPlaybook, '--json', '--lock-timeout', String(lockTimeout)]);
+  t.is(again.code, 0, account(again));
+  t.true(again.ms < (lockTimeout - 30) * 1000, `the re-run waited ${again.ms} ms for the lock of the dead session`);
+  t.is(await onHost(victim, 'cat /etc/clamprovision-fault/after.conf'), `fourth on ${victim.name}`);
+  await sshExec(victim, `pkill -f '^sleep ${longSleep}$'; true`);
 });

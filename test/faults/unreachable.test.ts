@@ -10,6 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labAvailable, labHosts, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
+import { ADDRESSES_FILE, readJson } from '../lab/state.js';
 import { onHost } from '../e2e/helpers.js';
 import { account, faultsFixtures, hostReport, NO_HOST_ADDRESS, runCli, writeInventoryFor } from './helpers.js';
 
@@ -70,6 +71,8 @@ serial('closed port, no route, wrong key and wrong password: those hosts are unr
       },
     },
   );
+  const taken = Object.values(readJson<Record<string, number>>(ADDRESSES_FILE, {})).map((octet) => `10.231.0.${octet}`);
+  t.false(taken.includes(NO_HOST_ADDRESS), `${NO_HOST_ADDRESS} was given to a lab host: pick another unused address`);
   const run = await runCli(['apply', inventory, '--playbook', playbook, '--json']);
   t.is(run.code, 4, account(run));
   t.true(run.ms < (DEFAULT_CONNECT_TIMEOUT_S + MARGIN_S) * 1000, `the run took ${run.ms} ms\n${account(run)}`);

@@ -93,7 +93,7 @@ function runCliNow(args: string[], cwd: string, env: Record<string, string>): Pr
 
 test('control: the guard sees a plan that tries to connect (it would be unreachable, exit 4)', async (t) => {
   const dir = mkdtempSync(path.join(work, 'control-'));
-  writeFileSync(path.join(dir, 'inventory.yml'), 'all:\n  hosts:\n    guard1: {ansible_host: 192.0.2.10}\n');
+  writeFileSync(path.join(dir, 'inventory.yml'), 'all:\n  hosts:\n    guard1: {ansible_host: 192.0.2.10, ansible_password: not-used}\n');
   const run = await runCli(['plan', 'inventory.yml', '--playbook', noopPlaybook, '--json'], dir);
   t.is(run.code, 4, run.stderr);
   t.true(run.contacted.some((line) => line.includes('192.0.2.10')), `guard log: ${run.contacted.join('; ')}`);

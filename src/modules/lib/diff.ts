@@ -1,4 +1,13 @@
-import { createTwoFilesPatch } from 'diff';
+import { createRequire } from 'node:module';
+
+type DiffLibrary = typeof import('diff');
+let diffLibrary: DiffLibrary | undefined;
+
+/** Loaded at the first diff (its CommonJS build, synchronously): a run that changes nothing never pays for it. */
+function createTwoFilesPatch(...args: Parameters<DiffLibrary['createTwoFilesPatch']>): string {
+  diffLibrary ??= createRequire(import.meta.url)('diff') as DiffLibrary;
+  return diffLibrary.createTwoFilesPatch(...args);
+}
 
 /** Bytes that are not text: a NUL, or not valid UTF-8. */
 export function isBinary(content: Buffer): boolean {

@@ -7,6 +7,8 @@ import { shellQuote, withBase64Stdin } from './shell.js';
  * Shell function `cp_put DEST MODE OWNER GROUP` (each of the last three may be `-`): writes its
  * stdin, base64, to DEST atomically: a temporary file in the same directory gets the old file's
  * attributes (or 0644 for a new file), then the wanted ones, then replaces DEST with `mv -f`.
+ * A run cut off while writing (connection drop, crash) leaves DEST whole and its temporary file
+ * behind; the next write of DEST removes such leftovers (no other run writes now: the host lock).
  */
 export const PUT_FUNCTION = `cp_tmp=
 trap 'rm -f "$cp_tmp"' EXIT
@@ -14,6 +16,7 @@ cp_put() {
   cp_dir=$(dirname -- "$1")
   if [ ! -d "$cp_dir" ]; then echo "cannot write $1: the directory $cp_dir does not exist" >&2; exit 1; fi
   if [ -d "$1" ] && [ ! -L "$1" ]; then echo "cannot write $1: it is a directory" >&2; exit 1; fi
+  rm -f -- "$cp_dir/.$(basename -- "$1").clamprovision-"??????
   cp_tmp=$(mktemp "$cp_dir/.$(basename -- "$1").clamprovision-XXXXXX")
   base64 -d > "$cp_tmp"
   if [ -f "$1" ] && [ ! -L "$1" ]; then
@@ -53,6 +56,8 @@ export function writeFileScript(path: string, content: Buffer, want: WantedAttri
     PUT_FUNCTION,
     `cp_old=`,
     `trap 'rm -f "$cp_tmp" "$cp_old"' EXIT`,
+    // a backup left by a run that was cut off before it could restore or remove it
+    `rm -f -- ${shellQuote(`${dirname(path)}/.${path.split('/').pop()}.clamprovision-old-`)}??????`,
     `if [ -f ${quoted} ] && [ ! -L ${quoted} ]; then cp_old=$(mktemp ${backupPattern}); cp -p -- ${quoted} "$cp_old"; fi`,
     putFile(path, content, want),
     `if ! cp_out=$(sh -c ${shellQuote(validate)} 2>&1 </dev/null); then`,

@@ -1,0 +1,72 @@
+/**
+ * Issue 7, point 6: a webserver configuration that the validator refuses is rolled back: the
+ * previous file is back, the webserver was not reloaded and keeps answering, the host is failed with
+ * the validator's message, exit 3; the next good configuration goes live.
+ * (The CLAM playbook's own case, nginx_extra, is in test/e2e/nginx.test.ts.)
+ */
+import test from 'ava';
+import { join } from 'node:path';
+import { labAvailable, labHosts, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
+import { childPids, httpGet, mainPid, onHost } from '../e2e/helpers.js';
+import { account, faultsFixtures, hostReport, runCli, writeInventoryFor } from './helpers.js';
+
+const playbook = join(faultsFixtures, 'web-site.yml');
+const CONF = '/etc/nginx/conf.d/fault-site.conf';
+
+if (!labAvailable) test.skip(labUnavailableReason, () => {});
+
+let host: LabHost;
+
+test.before(async () => {
+  if (!labAvailable) return;
+  [host] = (await labHosts(['fault9'], { fresh: true })) as [LabHost];
+});
+
+test.after.always(async () => {
+  if (labAvailable) await stopLabHosts(['fault9']);
+});
+
+const serial = labAvailable ? test.serial : test.skip;
+
+const apply = (siteExtra: string) => runCli(['apply', writeInventoryFor([host], { site_extra: siteExtra }), '--playbook', playbook, '--json']);
+
+serial('a refused nginx configuration is rolled back, nginx keeps serving, exit 3; a good one goes live', async (t) => {
+  const first = await apply('    add_header X-Fault-Site one;');
+  t.is(first.code, 0, account(first));
+  const site = `http://${host.address}:8081/`;
+  const before = await httpGet(site);
+  t.is(before.status, 200);
+  t.is(before.body, `fault site on ${host.name}\n`);
+  t.is(before.headers.get('x-fault-site'), 'one');
+  const goodConf = await onHost(host, `sha256sum ${CONF}`);
+  const nginxPid = await mainPid(host, 'nginx');
+  const workers = await childPids(host, nginxPid);
+
+  const bad = await apply('    no_such_directive on;');
+  t.is(bad.code, 3, account(bad));
+  const report = hostReport(bad, host.name);
+  t.is(report?.status, 'failed');
+  t.regex(report?.error ?? '', /unknown directive "no_such_directive"/, "the validator's message is shown");
+  t.is(report?.tasks.find((task) => task.name === 'server block')?.status, 'failed');
+  t.falsy(report?.tasks.find((task) => task.name === 'reload nginx'), 'no reload after a refused configuration');
+
+  t.is(await onHost(host, `sha256sum ${CONF}`), goodConf, 'the previous file is back');
+  t.is(await onHost(host, 'ls -A /etc/nginx/conf.d'), 'fault-site.conf', 'no backup or temporary file is left in conf.d');
+  t.is(await onHost(host, 'nginx -t 2>&1 | tail -n1'), 'nginx: configuration file /etc/nginx/nginx.conf test is successful');
+  t.is(await mainPid(host, 'nginx'), nginxPid, 'nginx was not restarted');
+  t.deepEqual(await childPids(host, nginxPid), workers, 'nor reloaded');
+  const during = await httpGet(site);
+  t.is(during.status, 200, 'the site keeps answering');
+  t.is(during.headers.get('x-fault-site'), 'one');
+
+  // the same bad input again: still refused, still nothing changed (no half-state from the first try)
+  const badAgain = await apply('    no_such_directive on;');
+  t.is(badAgain.code, 3, account(badAgain));
+  t.is(await onHost(host, `sha256sum ${CONF}`), goodConf);
+
+  const fixed = await apply('    add_header X-Fault-Site two;');
+  t.is(fixed.code, 0, account(fixed));
+  t.true(fixed.report?.hosts[0]?.tasks.some((task) => task.name === 'reload nginx' && task.status === 'changed'), account(fixed));
+  t.is((await httpGet(site)).headers.get('x-fault-site'), 'two', 'the good configuration is live');
+  t.is(await mainPid(host, 'nginx'), nginxPid, 'by a reload, not a restart');
+});

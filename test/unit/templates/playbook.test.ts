@@ -1,0 +1,113 @@
+/**
+ * The built-in playbook compiled for one host per webserver (what `validate` does), with the tasks
+ * that would run on a bookworm host selected by their `when`: checks which files each mode writes,
+ * what it installs and what the firewall allows, without a host.
+ */
+import { join } from 'node:path';
+import test from 'ava';
+import { compilePlay } from '../../../src/playbook/compile.js';
+import { evaluateCondition } from '../../../src/playbook/expressions.js';
+import { loadPlaybook } from '../../../src/playbook/load.js';
+import type { CompiledTask } from '../../../src/playbook/types.js';
+import { examplesDir, helloService, repoRoot } from './render.js';
+
+const playbook = loadPlaybook(join(repoRoot, 'playbooks', 'clam-webservice.yml'));
+const bookworm = { os: { id: 'debian', versionId: '12', codename: 'bookworm' }, init: 'systemd' };
+
+function tasksFor(vars: Record<string, unknown>, facts: object = bookworm) {
+  const play = compilePlay(playbook, playbook.plays[0]!, { name: 'web1', vars, inventoryDir: examplesDir });
+  const runs = (task: CompiledTask) => evaluateCondition(task.when, { ...task.scope, facts });
+  const tasks = play.tasks.filter((task) => task.module !== 'flush_handlers' && runs(task));
+  const handlers = [...play.handlers.values()].filter(runs);
+  return { tasks, handlers, names: tasks.map((task) => task.name) };
+}
+
+function argsOf(tasks: CompiledTask[], name: string): Record<string, unknown> {
+  const task = tasks.find((t) => t.name === name);
+  if (!task) throw new Error(`no task '${name}' in: ${tasks.map((t) => t.name).join(', ')}`);
+  return task.args as Record<string, unknown>;
+}
+
+const twoServices = [helloService('/'), helloService('/hello', { name: 'hello2' })];
+
+test('nginx: uWSGI units and the nginx server block; Apache is stopped; health check last', (t) => {
+  const { tasks, names } = tasksFor({ webserver: 'nginx', services: twoServices });
+  t.true(names.includes('Install nginx'));
+  t.false(names.includes('Install Apache'));
+  t.true(names.includes('Stop and disable Apache (this host uses nginx)'));
+  t.is(argsOf(tasks, 'nginx server block').dest, '/etc/nginx/conf.d/clam-web1.conf');
+  t.is(argsOf(tasks, 'nginx server block').validate, 'nginx -t');
+  t.is(argsOf(tasks, 'uWSGI configuration of hello2').dest, '/etc/clam/hello2/uwsgi.ini');
+  t.is(argsOf(tasks, 'systemd unit clam-hello').dest, '/etc/systemd/system/clam-hello.service');
+  t.deepEqual(argsOf(tasks, 'Python packages of hello').name, ['uwsgi']);
+  t.false(names.some((name) => name.startsWith('mod_wsgi entry point')));
+  t.deepEqual(argsOf(tasks, names.at(-1)!).urls, ['http://127.0.0.1:80/', 'http://127.0.0.1:80/hello/']);
+});
+
+test('apache-uwsgi: the virtual host validated by configtest, mod_proxy_uwsgi enabled, nginx stopped', (t) => {
+  const { tasks, names } = tasksFor({ webserver: 'apache-uwsgi', services: twoServices });
+  t.true(names.includes('Install Apache'));
+  t.false(names.includes('Install mod_proxy_uwsgi (its own package before Debian 12)'), 'part of apache2 on Debian 12');
+  t.true(names.includes('Stop and disable nginx (this host uses Apache)'));
+  t.is(argsOf(tasks, 'Enable mod_proxy and mod_proxy_uwsgi').creates, '/etc/apache2/mods-enabled/proxy_uwsgi.load');
+  t.is(argsOf(tasks, 'Apache virtual host').validate, 'apache2ctl configtest');
+  t.deepEqual(argsOf(tasks, 'Enable the virtual host'), { path: '/etc/apache2/sites-enabled/clam.conf', state: 'link', src: '../sites-available/clam.conf' });
+  t.is(argsOf(tasks, 'Disable Apache\'s default site').path, '/etc/apache2/sites-enabled/000-default.conf');
+  t.true(names.includes('Start clam-hello at boot and now'));
+});
+
+test('apache-uwsgi on bullseye installs the separate mod_proxy_uwsgi package', (t) => {
+  const { names } = tasksFor({ webserver: 'apache-uwsgi', services: twoServices }, { ...bookworm, os: { id: 'debian', versionId: '11', codename: 'bullseye' } });
+  t.true(names.includes('Install mod_proxy_uwsgi (its own package before Debian 12)'));
+});
+
+test('apache-wsgi: no uWSGI (units stopped, not installed), a wrapper per service, mod_wsgi enabled', (t) => {
+  const { tasks, names, handlers } = tasksFor({ webserver: 'apache-wsgi', services: twoServices });
+  t.true(names.includes('Install mod_wsgi for Python 3'));
+  t.true(names.includes('Stop and disable uWSGI of hello (mod_wsgi runs it inside Apache)'));
+  t.false(names.some((name) => name.startsWith('uWSGI configuration') || name.startsWith('systemd unit') || name.startsWith('Start clam-')));
+  t.false((argsOf(tasks, 'Python packages of hello').name as string[]).includes('uwsgi'));
+  t.is(argsOf(tasks, 'mod_wsgi entry point of hello2').dest, '/etc/clam/hello2/app.wsgi');
+  t.is(argsOf(tasks, 'mod_wsgi entry point of hello2').mode, 0o640);
+  t.deepEqual(handlers.map((h) => h.name).sort(), ['reload apache2', 'restart mod_wsgi daemons of hello', 'restart mod_wsgi daemons of hello2']);
+});
+
+test('pip: packages, the source when it is a package, and the private index', (t) => {
+  const { tasks } = tasksFor({
+    pip_index_url: 'http://10.0.0.1:3141/simple/',
+    pip_trusted_host: '10.0.0.1',
+    services: [helloService('/', { pip_packages: ['clam>=3.2'] })],
+  });
+  const pip = argsOf(tasks, 'Python packages of hello');
+  t.deepEqual(pip.name, ['uwsgi', 'clam>=3.2']);
+  t.is(pip.virtualenv, '/opt/clam/hello/venv');
+  t.is(pip.index_url, 'http://10.0.0.1:3141/simple/');
+  t.deepEqual(pip.trusted_host, ['10.0.0.1']);
+  t.true(tasks.some((task) => task.name === "Link CLAM's static files of hello"), 'clam installed: its static files are linked');
+});
+
+test('services without a source upload nothing; with tls the certificate and key are copied, the key 0600', (t) => {
+  const { tasks, names } = tasksFor({
+    tls: { cert: 'hello/hello.wsgi', key: 'hello/hello.wsgi' },
+    services: [helloService('/'), { name: 'elsewhere', wsgi: '/srv/app/app.wsgi', url_prefix: '/elsewhere' }],
+  });
+  t.true(names.includes('Upload the source of hello'));
+  t.false(names.includes('Upload the source of elsewhere'));
+  t.is(argsOf(tasks, 'TLS private key').dest, '/etc/clam/tls/key.pem');
+  t.is(argsOf(tasks, 'TLS private key').mode, 0o600);
+  t.deepEqual(argsOf(tasks, 'Health check (each service answers through the webserver)').urls, ['https://127.0.0.1:443/', 'https://127.0.0.1:443/elsewhere/']);
+});
+
+test('ufw: deny by default, allow HTTP (and HTTPS with tls) and firewall_allow, purge the rest; never uWSGI ports', (t) => {
+  const rules = (vars: Record<string, unknown>) =>
+    argsOf(tasksFor({ services: twoServices, ...vars }).tasks, 'Firewall (SSH, HTTP(S) and firewall_allow; everything else denied)');
+  const plain = rules({});
+  t.is(plain.default_incoming, 'deny');
+  t.is(plain.purge, true);
+  const allow = (port: string, proto: string) => ({ rule: 'allow', port, proto, from: 'any' });
+  t.deepEqual(plain.rules, [allow('80', 'tcp')]);
+  const full = rules({ http_port: 8080, tls: { cert: 'hello/hello.wsgi', key: 'hello/hello.wsgi' }, firewall_allow: ['8443/tcp', '9000:9010/udp', '53'] });
+  t.deepEqual(full.rules, [allow('8080', 'tcp'), allow('443', 'tcp'), allow('8443', 'tcp'), allow('9000:9010', 'udp'), allow('53', 'any')]);
+  t.false((full.rules as Array<{ port: string }>).some((rule) => ['8888', '8889'].includes(rule.port)));
+  t.false(tasksFor({ firewall: false, services: twoServices }).names.some((name) => name.startsWith('Firewall') || name === 'Install ufw'));
+});
