@@ -8,7 +8,7 @@ import test from 'ava';
 import { join } from 'node:path';
 import { labAvailable, labHosts, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { childPids, httpGet, mainPid, onHost } from '../e2e/helpers.js';
-import { account, faultsFixtures, hostReport, runCli, writeInventoryFor } from './helpers.js';
+import { account, faultsFixtures, hostReport, runCli, waitFor, writeInventoryFor } from './helpers.js';
 
 const playbook = join(faultsFixtures, 'web-site.yml');
 const CONF = '/etc/nginx/conf.d/fault-site.conf';
@@ -67,6 +67,8 @@ serial('a refused nginx configuration is rolled back, nginx keeps serving, exit 
   const fixed = await apply('    add_header X-Fault-Site two;');
   t.is(fixed.code, 0, account(fixed));
   t.true(fixed.report?.hosts[0]?.tasks.some((task) => task.name === 'reload nginx' && task.status === 'changed'), account(fixed));
-  t.is((await httpGet(site)).headers.get('x-fault-site'), 'two', 'the good configuration is live');
+  // nginx -s reload returns before the new workers take over: give them a moment
+  const live = await waitFor('the new configuration to serve', async () => (await httpGet(site)).headers.get('x-fault-site') === 'two', 10_000).catch(() => false);
+  t.true(live, 'the good configuration is live');
   t.is(await mainPid(host, 'nginx'), nginxPid, 'by a reload, not a restart');
 });

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { SECRET_MASK, secrets } from '../../core/secrets.js';
 
 type DiffLibrary = typeof import('diff');
 let diffLibrary: DiffLibrary | undefined;
@@ -23,9 +24,49 @@ export function fileDiff(path: string, oldContent: Buffer | undefined, newConten
   if ((oldContent && isBinary(oldContent)) || isBinary(newContent)) {
     return `Binary files ${oldContent ? path : '/dev/null'} and ${path} differ\n`;
   }
-  return withoutIndexHeader(
-    createTwoFilesPatch(oldContent ? path : '/dev/null', path, oldContent?.toString('utf8') ?? '', newContent.toString('utf8'), undefined, undefined, { context: 3 }),
+  return hideReplacedSecrets(
+    withoutIndexHeader(
+      createTwoFilesPatch(oldContent ? path : '/dev/null', path, oldContent?.toString('utf8') ?? '', newContent.toString('utf8'), undefined, undefined, { context: 3 }),
+    ),
   );
+}
+
+/**
+ * Output masking hides the secrets this run knows, but the old content read from the host may hold
+ * an earlier value (a rotated secret) that it does not know. So in each block of changed lines where
+ * an added line holds a known secret, every removed line is cut off where the secret of its added
+ * counterpart starts (or hidden whole): `-KEY="old"` / `+KEY="new"` show as `-KEY="********`.
+ */
+function hideReplacedSecrets(patch: string): string {
+  if (secrets.size === 0) return patch;
+  const lines = patch.split('\n');
+  const isChange = (line: string | undefined) => line !== undefined && (line.startsWith('-') || line.startsWith('+'));
+  let inHunk = false;
+  for (let start = 0; start < lines.length; ) {
+    if (lines[start]!.startsWith('@@')) inHunk = true;
+    if (!inHunk || !isChange(lines[start])) {
+      start++;
+      continue;
+    }
+    let end = start;
+    while (isChange(lines[end])) end++;
+    const block = lines.slice(start, end);
+    const added = block.filter((line) => line.startsWith('+')).map((line) => secrets.mask(line.slice(1)));
+    if (added.some((line) => line.includes(SECRET_MASK))) {
+      let removedIndex = 0;
+      for (let i = start; i < end; i++) {
+        if (!lines[i]!.startsWith('-')) continue;
+        const old = lines[i]!.slice(1);
+        const counterpart = added[removedIndex++] ?? '';
+        const secretAt = counterpart.indexOf(SECRET_MASK);
+        let keep = 0;
+        while (keep < secretAt && keep < old.length && old[keep] === counterpart[keep]) keep++;
+        lines[i] = `-${old.slice(0, keep)}${SECRET_MASK}`;
+      }
+    }
+    start = end;
+  }
+  return lines.join('\n');
 }
 
 /** The `diff` package starts with "Index:" and "====" lines; `diff -u` and git start at "---". */

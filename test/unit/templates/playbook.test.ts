@@ -111,3 +111,10 @@ test('ufw: deny by default, allow HTTP (and HTTPS with tls) and firewall_allow, 
   t.false((full.rules as Array<{ port: string }>).some((rule) => ['8888', '8889'].includes(rule.port)));
   t.false(tasksFor({ firewall: false, services: twoServices }).names.some((name) => name.startsWith('Firewall') || name === 'Install ufw'));
 });
+
+test('units of services no longer in the inventory are stopped: the ones listed are kept', (t) => {
+  const cleanup = argsOf(tasksFor({ services: twoServices }).tasks, 'Stop and disable uWSGI of services no longer in the inventory');
+  t.true((cleanup.cmd as string).includes('case " clam-hello clam-hello2 " in'));
+  t.true((cleanup.unless as string).includes('case " clam-hello clam-hello2 " in'));
+  t.regex(cleanup.cmd as string, /systemctl disable --now "\$unit"/);
+});

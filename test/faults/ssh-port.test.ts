@@ -1,0 +1,65 @@
+/**
+ * Issue 7, point 9: connected on a non-22 SSH port (as the deploy user with sudo), enabling ufw
+ * allows that port first: the session survives (later tasks run) and a new connection on that port
+ * works afterwards.
+ */
+import test from 'ava';
+import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { becomeVars, labAvailable, labHosts, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../lab/hosts.js';
+import { ipv4Rules, onHost, tcpReachable, ufwStatus } from '../e2e/helpers.js';
+import { account, faultsFixtures, hostReport, labHostPublicKeyFile, runCli, waitFor, writeInventoryFor } from './helpers.js';
+
+const playbook = join(faultsFixtures, 'firewall.yml');
+const SSH_PORT = 2222;
+
+if (!labAvailable) test.skip(labUnavailableReason, () => {});
+
+let host: LabHost;
+let onPort: LabHost;
+
+test.before(async () => {
+  if (!labAvailable) return;
+  [host] = (await labHosts(['fault11'], { fresh: true })) as [LabHost];
+  onPort = { ...host, port: SSH_PORT };
+  // sshd listens on 22 and 2222
+  await onHost(host, `printf 'Port 22\\nPort ${SSH_PORT}\\n' > /etc/ssh/sshd_config.d/ports.conf && sshd -t && systemctl restart ssh`);
+  await waitFor(`sshd on port ${SSH_PORT}`, () => tcpReachable(host.address, SSH_PORT), 30_000, 500);
+});
+
+test.after.always(async () => {
+  if (labAvailable) await stopLabHosts(['fault11']);
+});
+
+const serial = labAvailable ? test.serial : test.skip;
+
+serial(`on port ${SSH_PORT} with sudo: ufw allows ${SSH_PORT} before it is enabled, the session survives, a new connection works`, async (t) => {
+  t.is((await sshExec(host, 'command -v ufw')).code, 1, 'ufw is not even installed before');
+  // known_hosts with the host's key for [address]:2222
+  const knownHosts = join(mkdtempSync(join(tmpdir(), 'clamprovision-port-')), 'known_hosts');
+  const [type, key] = readFileSync(labHostPublicKeyFile(host.name), 'utf8').trim().split(/\s+/);
+  writeFileSync(knownHosts, `[${host.address}]:${SSH_PORT} ${type} ${key}\n`);
+  const inventory = writeInventoryFor([host], {}, {
+    [host.name]: { ...becomeVars(host), ansible_port: SSH_PORT, ansible_ssh_common_args: `-o UserKnownHostsFile=${knownHosts}` },
+  });
+
+  const run = await runCli(['apply', inventory, '--playbook', playbook, '--json']);
+  t.is(run.code, 0, account(run));
+  t.is(hostReport(run, host.name)?.status, 'changed');
+  t.is(hostReport(run, host.name)?.tasks.find((task) => task.name === 'after the firewall')?.status, 'changed', 'the session survived the firewall');
+
+  const ufw = await ufwStatus(onPort);
+  t.true(ufw.active);
+  t.regex(ufw.defaults, /deny \(incoming\)/);
+  t.true(ipv4Rules(ufw.rules).includes(`${SSH_PORT}/tcp ALLOW IN Anywhere`), ufw.rules.join('\n'));
+  t.true(ipv4Rules(ufw.rules).includes('8080/tcp ALLOW IN Anywhere'), ufw.rules.join('\n'));
+
+  // a new connection on that port, by the tool and by plain SSH
+  const fresh = await sshExec(onPort, 'cat /etc/clamprovision-fault/after-firewall');
+  t.is(fresh.stdout.trim(), 'still connected');
+  const again = await runCli(['apply', inventory, '--playbook', playbook, '--json']);
+  t.is(again.code, 0, account(again));
+  t.is(hostReport(again, host.name)?.status, 'ok', 'idempotent, and reachable through the firewall');
+  t.false(await tcpReachable(host.address, 9999), 'the firewall is up: other ports are closed');
+});
