@@ -9,7 +9,7 @@ import { onHost } from '../e2e/helpers.js';
 import { account, faultsFixtures, hostReport, onHostInBackground, runCli, waitFor, writeInventoryFor } from './helpers.js';
 
 const playbook = join(faultsFixtures, 'apt-package.yml');
-const HOLD_SECONDS = 25;
+const HOLD_SECONDS = 40;
 
 if (!labAvailable) test.skip(labUnavailableReason, () => {});
 

@@ -44,7 +44,10 @@ function dataFingerprint(dir: string): Promise<string> {
   return onHost(host, `cd ${dir} && find . -printf '%p %s %u %g %m\\n' | sort && find . -type f -exec sha256sum {} + | sort`);
 }
 
-serial('data_dir contents survive a redeploy, the rename of another service and a switch to Apache + mod_wsgi', async (t) => {
+let alphaData = '';
+let betaData = '';
+
+serial('first deploy; the services write data', async (t) => {
   const first = await runCli(['apply', inventory([alpha(), beta()]), '--json']);
   t.is(first.code, 0, account(first));
   // what the services wrote, as the service user
@@ -53,11 +56,13 @@ serial('data_dir contents survive a redeploy, the rename of another service and 
     `runuser -u clam -- sh -c 'mkdir -p ${ALPHA_DATA}/projects/p1 && echo "uploaded corpus" > ${ALPHA_DATA}/projects/p1/input.txt && ` +
       `head -c 100000 /dev/urandom > ${ALPHA_DATA}/projects/p1/output.bin && echo results > ${BETA_DATA}/results.txt'`,
   );
-  const alphaData = await dataFingerprint(ALPHA_DATA);
-  const betaData = await dataFingerprint(BETA_DATA);
+  alphaData = await dataFingerprint(ALPHA_DATA);
+  betaData = await dataFingerprint(BETA_DATA);
   t.regex(alphaData, /\.\/projects\/p1\/input\.txt 16 clam clam/);
+  t.regex(betaData, /\.\/results\.txt 8 clam clam/);
+});
 
-  // a redeploy with new code and a new environment
+serial('a redeploy with new code and a new environment keeps the data', async (t) => {
   writeFileSync(join(source, 'VERSION'), '2\n');
   const redeploy = await runCli(['apply', inventory([alpha('two'), beta()]), '--json']);
   t.is(redeploy.code, 0, account(redeploy));
@@ -66,16 +71,18 @@ serial('data_dir contents survive a redeploy, the rename of another service and 
   t.is((await httpGet(`http://${host.address}/alpha/x`)).body, 'SCRIPT_NAME=/alpha\nPATH_INFO=/x\nGREETING=two\n');
   t.is(await dataFingerprint(ALPHA_DATA), alphaData, 'alpha data after the redeploy');
   t.is(await dataFingerprint(BETA_DATA), betaData, 'beta data after the redeploy');
+});
 
-  // beta is renamed to gamma: alpha's data is untouched, and beta's stays where it was
+serial("renaming another service (beta -> gamma) keeps alpha's data, and beta's stays where it was", async (t) => {
   const renamed = await runCli(['apply', inventory([alpha('two'), gamma()]), '--json']);
   t.is(renamed.code, 0, account(renamed));
   t.is((await httpGet(`http://${host.address}/gamma/x`)).status, 200);
   t.is((await unitState(host, 'clam-beta')).active, 'inactive', 'the old service was stopped');
   t.is(await dataFingerprint(ALPHA_DATA), alphaData, 'alpha data after renaming beta');
   t.is(await dataFingerprint(BETA_DATA), betaData, "the renamed service's old data is kept");
+});
 
-  // another webserver
+serial('switching to Apache + mod_wsgi keeps the data', async (t) => {
   const switched = await runCli(['apply', inventory([alpha('two'), gamma()], { webserver: 'apache-wsgi' }), '--json']);
   t.is(switched.code, 0, account(switched));
   t.is((await httpGet(`http://${host.address}/alpha/x`)).body, 'SCRIPT_NAME=/alpha\nPATH_INFO=/x\nGREETING=two\n');
