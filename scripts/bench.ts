@@ -99,6 +99,20 @@ interface Sample {
   exitCode: number | null;
   /** per host, from the progress lines on stderr: when its first change was reported and when it finished */
   hostTimes?: HostTimes[];
+  /** share of the whole machine's CPU time that was busy during the run (/proc/stat; the lab hosts run on it too) */
+  cpuBusy?: number;
+}
+
+/** Busy and total CPU ticks of the machine so far (the first line of /proc/stat). */
+function cpuTicks(): { busy: number; total: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+    const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return undefined;
+  }
 }
 
 interface HostTimes {
@@ -172,7 +186,12 @@ interface CliRun extends Sample {
 async function runCli(cli: string, args: string[]): Promise<CliRun> {
   const rssFile = join(mkdtempSync(join(tmpdir(), 'clamprovision-bench-')), 'rss');
   try {
+    const ticksBefore = cpuTicks();
     const finished = await timed(TIME_BIN, ['-f', '%M', '-o', rssFile, process.execPath, cli, ...args, '--json']);
+    const ticksAfter = cpuTicks();
+    const cpuBusy = ticksBefore && ticksAfter && ticksAfter.total > ticksBefore.total
+      ? (ticksAfter.busy - ticksBefore.busy) / (ticksAfter.total - ticksBefore.total)
+      : undefined;
     const rssKiB = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
     let report: CliRun['report'];
     try {
@@ -189,6 +208,7 @@ async function runCli(cli: string, args: string[]): Promise<CliRun> {
       stderr: finished.stderr,
       progress: finished.stderrLines,
       hostTimes: report?.hosts ? hostTimes(finished.stderrLines, report.hosts.map((h) => h.name)) : undefined,
+      cpuBusy,
     };
   } finally {
     rmSync(dirname(rssFile), { recursive: true, force: true });
@@ -461,16 +481,19 @@ function parallelism(ms: Measurement[]): string[] {
       const known = values.filter((v): v is number => v !== undefined);
       return known.length === 0 ? '—' : `${seconds(Math.min(...known))}–${seconds(Math.max(...known))} s`;
     };
-    return `| ${m.hosts} | ${seconds(run.wallMs)} s | ${span(times.map((t) => t.firstChangeMs))} | ${span(times.map((t) => t.doneMs))} |`;
+    const busy = run.cpuBusy === undefined ? '—' : `${(run.cpuBusy * 100).toFixed(0)} %`;
+    return `| ${m.hosts} | ${seconds(run.wallMs)} s | ${span(times.map((t) => t.firstChangeMs))} | ${span(times.map((t) => t.doneMs))} | ${busy} |`;
   });
   return [
     '### Are the hosts converged side by side? (first apply, the median run)',
     '',
     'When each host reported its first change and when it finished, in seconds after the process started',
     '(from the progress lines on stderr). Hosts run one after another would show first changes spread over the whole run.',
+    'CPU busy: the share of all of the machine\'s CPU time in use during the run (the lab hosts run on it, and so do',
+    'other users of the machine): near 100 % the hosts wait for CPU, not for each other.',
     '',
-    '| hosts | wall | first change on each host | each host finished |',
-    '|---:|---:|---:|---:|',
+    '| hosts | wall | first change on each host | each host finished | CPU busy |',
+    '|---:|---:|---:|---:|---:|',
     ...rows,
     '',
   ];

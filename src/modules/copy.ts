@@ -87,14 +87,18 @@ export const copy: ModuleDefinition<CopyArgs> = {
   },
   facts(args) {
     if (args.source?.kind === 'directory') return [{ kind: 'file', path: args.dest }, { kind: 'tree', path: args.dest }];
-    return [{ kind: 'file', path: args.dest, content: true }];
+    return [
+      { kind: 'file', path: args.dest, content: true },
+      ...(args.validate ? [{ kind: 'probe' as const, command: noInterruptedValidationProbe(args.dest) }] : []),
+    ];
   },
   plan(args, facts) {
     const source = args.source;
     if (!source) throw new Error(`internal error: the copy to ${args.dest} was not prepared`);
     const want: WantedAttributes = { mode: args.mode, owner: args.owner, group: args.group };
     if (source.kind === 'file') {
-      return planFileContent({ path: args.dest, content: source.content, ...want, validate: args.validate }, needFact(facts.files, args.dest, 'file'));
+      const interruptedValidation = args.validate !== undefined && needFact(facts.probes, noInterruptedValidationProbe(args.dest), 'probe') !== 0;
+      return planFileContent({ path: args.dest, content: source.content, ...want, validate: args.validate, interruptedValidation }, needFact(facts.files, args.dest, 'file'));
     }
     return planDirectoryCopy(args, source.entries, needFact(facts.files, args.dest, 'file'), needFact(facts.trees, args.dest, 'directory'));
   },

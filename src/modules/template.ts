@@ -5,6 +5,7 @@ import { planFileContent } from './lib/file-content.js';
 import { needFact } from './lib/facts.js';
 import { absolutePathSchema, accountNameSchema, modeSchema } from './lib/mode.js';
 import { renderTemplate } from './lib/render.js';
+import { noInterruptedValidationProbe } from './lib/write-file.js';
 
 const schema = z.strictObject({
   /** the EJS template on the controller (resolved against the playbook's templates/ directories) */
@@ -35,11 +36,22 @@ export const template: ModuleDefinition<TemplateArgs> = {
     }
     return { ...args, rendered: renderTemplate(source, context.vars, path) };
   },
-  facts: (args) => [{ kind: 'file', path: args.dest, content: true }],
+  facts: (args) => [
+    { kind: 'file', path: args.dest, content: true },
+    ...(args.validate ? [{ kind: 'probe' as const, command: noInterruptedValidationProbe(args.dest) }] : []),
+  ],
   plan(args, facts) {
     if (args.rendered === undefined) throw new Error(`internal error: the template ${args.src} was not rendered`);
     return planFileContent(
-      { path: args.dest, content: Buffer.from(args.rendered, 'utf8'), mode: args.mode, owner: args.owner, group: args.group, validate: args.validate },
+      {
+        path: args.dest,
+        content: Buffer.from(args.rendered, 'utf8'),
+        mode: args.mode,
+        owner: args.owner,
+        group: args.group,
+        validate: args.validate,
+        interruptedValidation: args.validate !== undefined && needFact(facts.probes, noInterruptedValidationProbe(args.dest), 'probe') !== 0,
+      },
       needFact(facts.files, args.dest, 'file'),
     );
   },

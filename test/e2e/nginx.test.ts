@@ -10,6 +10,7 @@ import {
   apply,
   changedTasks,
   childPids,
+  cli,
   explain,
   hello,
   httpGet,
@@ -85,14 +86,17 @@ serial('each service is a clam-NAME unit, enabled, running as the user clam', as
   t.is(await onHost(host, 'test -e /etc/nginx/sites-enabled/default && echo present || echo absent'), 'absent');
 });
 
-serial('a second apply changes nothing and restarts nothing', async (t) => {
+serial('a second apply (and plan) changes nothing and restarts nothing', async (t) => {
   const before = {
     hello: await mainPid(host, 'clam-hello'),
     hello2: await mainPid(host, 'clam-hello2'),
     nginx: await mainPid(host, 'nginx'),
   };
   const workers = await childPids(host, before.nginx);
-  const result = await apply(writeInventory([host], { webserver: 'nginx', services: services() }));
+  const inventory = writeInventory([host], { webserver: 'nginx', services: services() });
+  const plan = await cli(['plan', inventory]);
+  t.is(plan.code, 0, `plan on a converged host: nothing pending\n${explain(plan)}`);
+  const result = await apply(inventory);
   t.is(result.code, 0, explain(result));
   t.deepEqual(changedTasks(result, HOST), []);
   t.is(result.report?.hosts[0]?.status, 'ok');

@@ -11,6 +11,8 @@ export interface FileContentWanted extends WantedAttributes {
   path: string;
   content: Buffer;
   validate?: string;
+  /** a validated write of this file was cut off before the verdict (noInterruptedValidationProbe) */
+  interruptedValidation?: boolean;
 }
 
 export function sha256(content: Buffer): string {
@@ -34,6 +36,13 @@ export function planFileContent(want: FileContentWanted, fact: FileFact): Planne
   }
   const contentSame = fact.type === 'file' && fact.sha256 === sha256(want.content);
   const attributes = attributeChanges(want.path, fact, want);
+  if (contentSame && want.validate && want.interruptedValidation) {
+    // the content is what we want, but the validator never accepted it: the last validated file goes back, then write and validate
+    return {
+      summary: [`validate ${want.path} again: a run was cut off before ${want.validate} accepted it`, ...attributes.summary.map((line) => `${want.path}: ${line}`)],
+      script: script(writeFileScript(want.path, want.content, want, want.validate)),
+    };
+  }
   if (contentSame) {
     if (attributes.commands.length === 0) return null;
     return { summary: attributes.summary.map((line) => `${want.path}: ${line}`), script: script(...attributes.commands) };

@@ -43,22 +43,39 @@ export function putFile(path: string, content: Buffer, want: WantedAttributes): 
   return withBase64Stdin(`cp_put ${args.join(' ')}`, content);
 }
 
+/** Where a validated write of PATH keeps, until the validator's verdict, the file it replaces. */
+function backupPrefix(path: string): string {
+  return `${dirname(path)}/.${path.split('/').pop()}.clamprovision-`;
+}
+
+/**
+ * A probe (facts) that exits 0 unless a validated write of PATH was cut off (connection drop, crash)
+ * before the validator's verdict: its backup (`-old-`, or `-none-` when there was no file) is still
+ * there, and the file in place may be one the validator never accepted, even if it is what we want.
+ */
+export function noInterruptedValidationProbe(path: string): string {
+  const prefix = shellQuote(backupPrefix(path));
+  return `for f in ${prefix}old-?????? ${prefix}none-??????; do if [ -e "$f" ]; then exit 1; fi; done`;
+}
+
 /**
  * Writes a file in place, then runs `validate` (sh). When the validator fails, the previous file is
  * put back (or the new one removed when there was none) and the script exits 1 with the validator's
- * output: the running service keeps its working configuration.
+ * output: the running service keeps its working configuration. A backup left by a run that was cut
+ * off before the verdict is put back first: the file in place may never have been validated.
  */
 export function writeFileScript(path: string, content: Buffer, want: WantedAttributes, validate?: string): string {
   if (!validate) return [PUT_FUNCTION, putFile(path, content, want)].join('\n');
   const quoted = shellQuote(path);
-  const backupPattern = shellQuote(`${dirname(path)}/.${path.split('/').pop()}.clamprovision-old-XXXXXX`);
+  const prefix = shellQuote(backupPrefix(path));
   return [
     PUT_FUNCTION,
     `cp_old=`,
-    `trap 'rm -f "$cp_tmp" "$cp_old"' EXIT`,
-    // a backup left by a run that was cut off before it could restore or remove it
-    `rm -f -- ${shellQuote(`${dirname(path)}/.${path.split('/').pop()}.clamprovision-old-`)}??????`,
-    `if [ -f ${quoted} ] && [ ! -L ${quoted} ]; then cp_old=$(mktemp ${backupPattern}); cp -p -- ${quoted} "$cp_old"; fi`,
+    `cp_none=`,
+    `trap 'rm -f "$cp_tmp" "$cp_old" "$cp_none"' EXIT`,
+    `for cp_stale in ${prefix}old-??????; do if [ -f "$cp_stale" ]; then mv -f -- "$cp_stale" ${quoted}; fi; done`,
+    `for cp_stale in ${prefix}none-??????; do if [ -f "$cp_stale" ]; then rm -f -- ${quoted} "$cp_stale"; fi; done`,
+    `if [ -f ${quoted} ] && [ ! -L ${quoted} ]; then cp_old=$(mktemp ${prefix}old-XXXXXX); cp -p -- ${quoted} "$cp_old"; else cp_none=$(mktemp ${prefix}none-XXXXXX); fi`,
     putFile(path, content, want),
     `if ! cp_out=$(sh -c ${shellQuote(validate)} 2>&1 </dev/null); then`,
     `  if [ -n "$cp_old" ]; then mv -f -- "$cp_old" ${quoted}; cp_old=; else rm -f -- ${quoted}; fi`,
