@@ -1,30 +1,9 @@
-import { evaluateCondition } from '../playbook/expressions.js';
+import { conditionBeforeFacts } from '../playbook/expressions.js';
 import type { CompiledTask } from '../playbook/types.js';
 import type { SshHost } from '../transport/ssh-host.js';
 import { parseFactsOutput } from './parse.js';
 import { buildFactsScript, mergeFactRequests } from './script.js';
 import type { HostFacts } from './types.js';
-
-class FactsNotKnownYet extends Error {}
-
-/** Stands in for `facts` before they are read: any use of it means the condition depends on the host. */
-const UNREAD_FACTS: object = new Proxy(
-  {},
-  {
-    get: () => {
-      throw new FactsNotKnownYet();
-    },
-    has: () => {
-      throw new FactsNotKnownYet();
-    },
-    ownKeys: () => {
-      throw new FactsNotKnownYet();
-    },
-    getOwnPropertyDescriptor: () => {
-      throw new FactsNotKnownYet();
-    },
-  },
-);
 
 /**
  * False when the task's `when` is false whatever the host's facts are (e.g. `webserver == 'apache-wsgi'`
@@ -32,11 +11,7 @@ const UNREAD_FACTS: object = new Proxy(
  * from asking apt-cache (slow) about packages of tasks that never run.
  */
 export function mayRun(task: CompiledTask): boolean {
-  try {
-    return evaluateCondition(task.when, { ...task.scope, facts: UNREAD_FACTS });
-  } catch {
-    return true;
-  }
+  return conditionBeforeFacts(task.when, task.scope) !== 'false';
 }
 
 /** Everything the tasks need to know about the host, read with ONE remote command. */

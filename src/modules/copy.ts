@@ -9,7 +9,7 @@ import { sha256 } from './lib/file-content.js';
 import { describeFileType, needFact } from './lib/facts.js';
 import { absolutePathSchema, accountNameSchema, formatMode, modeSchema } from './lib/mode.js';
 import { script, shellQuote } from './lib/shell.js';
-import { PUT_FUNCTION, putFile } from './lib/write-file.js';
+import { noInterruptedValidationProbe, PUT_FUNCTION, putFile } from './lib/write-file.js';
 
 const schema = z
   .strictObject({

@@ -6,7 +6,7 @@ import { locate, locatePath, spreadLocated } from '../input/yaml-source.js';
 import { modules } from '../modules/registry.js';
 import type { ModuleDefinition } from '../modules/types.js';
 import { normalizeClamVars } from '../clam/variables.js';
-import { ExpressionError, renderString, renderValue, type Scope } from './expressions.js';
+import { conditionBeforeFacts, ExpressionError, renderString, renderValue, type Scope } from './expressions.js';
 import type { CompiledPlay, CompiledTask, PlaySpec, Playbook, TaskSpec } from './types.js';
 
 export interface HostInput {
@@ -123,6 +123,11 @@ class TaskCompiler {
     const base = { name, when: task.when, scope, notify, tags: task.tags, location: task.location };
     if (task.module === 'meta') return { ...base, module: 'flush_handlers', args: {} };
     const module = modules[task.module] as ModuleDefinition<unknown>;
+    // A task whose `when` is false on this host whatever its facts is skipped as it stands: its
+    // arguments may only make sense where it runs (a source directory, a TLS file).
+    const before = this.render(task, 'when', () => conditionBeforeFacts(task.when, scope));
+    if (before === undefined) return undefined;
+    if (before === 'false') return { ...base, when: false, module, args: undefined };
     const rendered = this.renderArgs(task, scope);
     if (rendered === undefined) return undefined;
     const parsed = module.schema.safeParse(rendered);

@@ -13,6 +13,9 @@ const ALLOWED_GLOBALS = new Set(['JSON', 'Math', 'String', 'Number', 'Boolean', 
 
 const compiled = new Map<string, (scope: Scope) => unknown>();
 
+/** Thrown when a condition reads `facts` before they are gathered. */
+class FactsNotReadYet extends Error {}
+
 export class ExpressionError extends Error {
   constructor(
     readonly expression: string,
@@ -53,7 +56,7 @@ export function evaluate(expression: string, scope: Scope): unknown {
   try {
     return compile(expression)(scope);
   } catch (error) {
-    if (error instanceof ExpressionError) throw error;
+    if (error instanceof ExpressionError || error instanceof FactsNotReadYet) throw error;
     throw new ExpressionError(expression, `in "${expression.trim()}": ${(error as Error).message}`);
   }
 }
@@ -91,4 +94,38 @@ export function evaluateCondition(condition: unknown, scope: Scope): boolean {
   const text = String(condition);
   const whole = WHOLE_EXPRESSION.exec(text);
   return Boolean(evaluate(whole ? whole[1]! : text, scope));
+}
+
+
+/** Stands in for `facts` before they are read: any use of it means the condition depends on the host. */
+const UNREAD_FACTS: object = new Proxy(
+  {},
+  {
+    get: () => {
+      throw new FactsNotReadYet();
+    },
+    has: () => {
+      throw new FactsNotReadYet();
+    },
+    ownKeys: () => {
+      throw new FactsNotReadYet();
+    },
+    getOwnPropertyDescriptor: () => {
+      throw new FactsNotReadYet();
+    },
+  },
+);
+
+/**
+ * What a `when` says before the host's facts are read: 'false' or 'true' when it does not depend on them
+ * (e.g. `webserver == 'apache-wsgi'`), 'unknown' when it reads `facts`. Other errors (an undefined
+ * variable) are thrown: they are mistakes in the input.
+ */
+export function conditionBeforeFacts(condition: unknown, scope: Scope): 'true' | 'false' | 'unknown' {
+  try {
+    return evaluateCondition(condition, { ...scope, facts: UNREAD_FACTS }) ? 'true' : 'false';
+  } catch (error) {
+    if (error instanceof FactsNotReadYet) return 'unknown';
+    throw error;
+  }
 }

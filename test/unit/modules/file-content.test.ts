@@ -10,6 +10,15 @@ import { buildFactsScript } from '../../../src/facts/script.js';
 import { parseFactsOutput } from '../../../src/facts/parse.js';
 import type { HostFacts } from '../../../src/facts/types.js';
 import { MISSING, assertParses, directoryFact, fileFact, hostFacts, runScript } from './host-facts.js';
+import { noInterruptedValidationProbe } from '../../../src/modules/lib/write-file.js';
+
+/** Makes a write script die (SIGKILL: no trap runs) just before its validator, as a dropped or crashed run would. */
+const killBeforeTheVerdict = () => 'kill -9 $$; if ! cp_out=$(sh -c';
+
+/** The probe of a validated file: 0, no run was cut off before its validator's verdict. */
+function noInterruption(dest: string): Map<string, number> {
+  return new Map([[noInterruptedValidationProbe(dest), 0]]);
+}
 
 const context = { taskName: 't', inHandler: false };
 
@@ -115,7 +124,7 @@ test('validate: a failing validator puts the previous file back and reports its 
   chmodSync(dest, 0o600);
   const validate = `grep -q good ${dest} || { echo "syntax error in ${dest}"; exit 1; }`;
   const args = { ...template.schema.parse({ src: 'x', dest, validate }), rendered: 'bad\n' };
-  const change = template.plan(args, hostFacts({ files: new Map([[dest, fileFact('good\n', { mode: 0o600 })]]) }), context)!;
+  const change = template.plan(args, hostFacts({ files: new Map([[dest, fileFact('good\n', { mode: 0o600 })]]), probes: noInterruption(dest) }), context)!;
   const result = runScript(change.script);
   t.is(result.code, 1);
   t.regex(result.stderr, /validation of .*site\.conf failed/);
@@ -126,7 +135,7 @@ test('validate: a failing validator puts the previous file back and reports its 
 
   // passing validation keeps the new file
   const ok = { ...args, rendered: 'good and new\n' };
-  t.is(runScript(template.plan(ok, hostFacts({ files: new Map([[dest, fileFact('good\n')]]) }), context)!.script).code, 0);
+  t.is(runScript(template.plan(ok, hostFacts({ files: new Map([[dest, fileFact('good\n')]]), probes: noInterruption(dest) }), context)!.script).code, 0);
   t.is(readFileSync(dest, 'utf8'), 'good and new\n');
 });
 
@@ -134,9 +143,49 @@ test('validate: a new file that fails validation is removed again', (t) => {
   const dir = scratch();
   const dest = join(dir, 'new.conf');
   const args = { ...template.schema.parse({ src: 'x', dest, validate: 'false' }), rendered: 'x\n' };
-  const result = runScript(template.plan(args, hostFacts({ files: new Map([[dest, MISSING]]) }), context)!.script);
+  const result = runScript(template.plan(args, hostFacts({ files: new Map([[dest, MISSING]]), probes: noInterruption(dest) }), context)!.script);
   t.is(result.code, 1);
   t.false(existsSync(dest));
+  t.deepEqual(readdirSync(dir), []);
+});
+
+test('validate: a run cut off before the verdict is noticed; the next run puts the last validated file back and validates again', (t) => {
+  const dir = scratch();
+  const dest = join(dir, 'site.conf');
+  writeFileSync(dest, 'good\n');
+  const validate = `grep -q good ${dest} || { echo "syntax error in ${dest}"; exit 1; }`;
+  const args = { ...template.schema.parse({ src: 'x', dest, validate }), rendered: 'bad\n' };
+  const probe = noInterruptedValidationProbe(dest);
+  t.deepEqual(template.facts(args), [{ kind: 'file', path: dest, content: true }, { kind: 'probe', command: probe }]);
+  t.is(runScript(probe).code, 0, 'nothing was cut off');
+  // a run that was killed while its validator ran: the refused file in place, its backup next to it
+  const change = template.plan(args, hostFacts({ files: new Map([[dest, fileFact('good\n')]]), probes: noInterruption(dest) }), context)!;
+  const killed = runScript(change.script.replace(/if ! cp_out=\$\(sh -c/, killBeforeTheVerdict));
+  t.not(killed.code, 0);
+  t.is(readFileSync(dest, 'utf8'), 'bad\n');
+  t.is(runScript(probe).code, 1, 'the probe sees the backup');
+  // the same wanted content again: not "ok", but validated again — and refused, with the good file back
+  const again = template.plan(args, hostFacts({ files: new Map([[dest, fileFact('bad\n')]]), probes: new Map([[probe, 1]]) }), context)!;
+  t.truthy(again, 'the file is what we want, but it was never validated');
+  t.regex(again.summary.join('\n'), /validate .*site\.conf again: a run was cut off/);
+  const result = runScript(again.script);
+  t.is(result.code, 1);
+  t.regex(result.stderr, /syntax error in/);
+  t.is(readFileSync(dest, 'utf8'), 'good\n', 'the last validated file is back');
+  t.deepEqual(readdirSync(dir), ['site.conf'], 'no backup is left');
+  t.is(runScript(probe).code, 0);
+
+  // a cut-off first write (no previous file): the next run removes the unvalidated file when refused
+  const fresh = join(dir, 'new.conf');
+  const freshArgs = { ...template.schema.parse({ src: 'x', dest: fresh, validate: 'false' }), rendered: 'x\n' };
+  const first = template.plan(freshArgs, hostFacts({ files: new Map([[fresh, MISSING]]), probes: noInterruption(fresh) }), context)!;
+  t.not(runScript(first.script.replace(/if ! cp_out=\$\(sh -c/, killBeforeTheVerdict)).code, 0);
+  t.true(existsSync(fresh));
+  t.is(runScript(noInterruptedValidationProbe(fresh)).code, 1);
+  const retry = template.plan(freshArgs, hostFacts({ files: new Map([[fresh, fileFact('x\n')]]), probes: new Map([[noInterruptedValidationProbe(fresh), 1]]) }), context)!;
+  t.is(runScript(retry.script).code, 1);
+  t.false(existsSync(fresh), 'the never-validated file is gone');
+  t.deepEqual(readdirSync(dir), ['site.conf']);
 });
 
 test('a missing parent directory fails with a clear message', (t) => {

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, InputErrors } from '../../../src/core/errors.js';
 import { compilePlay } from '../../../src/playbook/compile.js';
@@ -105,3 +106,33 @@ test('play defaults lose to the inventory; play vars win over it', (t) => {
   });
   t.is(compileFirstPlay(dir, { port: 8080, user: 'inventory' }).tasks[0]!.name, 'app:8080');
 });
+
+test('a task whose when is false without facts is not rendered; one reading facts is; a typo in when is an input error', (t) => {
+  const dir = tempTree({
+    'playbook.yml': lines(
+      '- hosts: all',
+      '  tasks:',
+      '    - name: upload',
+      '      copy: {src: "{{ source }}/missing", dest: /srv/app}',
+      '      when: source != null',
+      "    - name: debian only",
+      '      file: {path: "/srv/{{ name }}", state: directory}',
+      "      when: facts.os.id == 'debian'",
+      '    - name: typo',
+      '      file: {path: /srv, state: directory}',
+      '      when: webservr == "nginx"',
+    ),
+  });
+  const found = messages(t.throws(() => compileFirstPlay(dir, { source: null, name: 'x' })));
+  t.deepEqual(found, [`${join(dir, 'playbook.yml')}:11:13: 'webservr' is not defined`]);
+
+  const fixed = tempTree({ 'playbook.yml': lines(...readLines(dir).slice(0, 8)) });
+  const play = compileFirstPlay(fixed, { source: null, name: 'x' });
+  t.is(play.tasks[0]!.when, false);
+  t.is(play.tasks[0]!.args, undefined);
+  t.deepEqual(play.tasks[1]!.args, { path: '/srv/x', state: 'directory' });
+});
+
+function readLines(dir: string): string[] {
+  return readFileSync(join(dir, 'playbook.yml'), 'utf8').split('\n');
+}
