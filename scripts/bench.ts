@@ -29,7 +29,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, wri
 import { cpus, homedir, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { labAvailable, labHosts, labInventoryYaml, labUnavailableReason, stopLabHosts, type LabHost } from '../test/lab/hosts.js';
+import { labAvailable, labHosts, labInventoryYaml, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../test/lab/hosts.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TIME_BIN = '/usr/bin/time';
@@ -101,6 +101,21 @@ interface Sample {
   hostTimes?: HostTimes[];
   /** share of the whole machine's CPU time that was busy during the run (/proc/stat; the lab hosts run on it too) */
   cpuBusy?: number;
+  /** CPU seconds each host spent on the run's SSH sessions (what it had to compute, whatever else ran) */
+  hostCpuSeconds?: number[];
+}
+
+/**
+ * CPU seconds used so far by everything sshd has started on the host and reaped: the listener's own
+ * plus its children's times (/proc/PID/stat fields 14-17, in clock ticks of 1/100 s). A session's
+ * processes are counted once it has ended, so the difference over a run is what the run cost the host.
+ */
+async function sshdCpuSeconds(host: LabHost): Promise<number | undefined> {
+  const result = await sshExec(host, 'cat /proc/$(cat /run/sshd.pid)/stat').catch(() => undefined);
+  const fields = result?.stdout.slice(result.stdout.lastIndexOf(')') + 2).trim().split(' ').map(Number);
+  if (!fields || fields.length < 15) return undefined;
+  // after the ')' field 3 (state) is index 0: utime..cstime (fields 14-17) are indexes 11-14
+  return (fields[11]! + fields[12]! + fields[13]! + fields[14]!) / 100;
 }
 
 /** Busy and total CPU ticks of the machine so far (the first line of /proc/stat). */
@@ -311,7 +326,8 @@ async function measureCli(
     if (problem) throw new Error(`${label} on ${hostCount} host(s), run ${i + 1}: ${problem}\n${explain(result)}`);
     measurement.samples.push(result);
     const commands = result.commands ? `, ${result.commands.join('/')} commands` : '';
-    say(`${label}, ${hostCount} host(s), run ${i + 1}/${runs}: ${(result.wallMs / 1000).toFixed(2)} s${commands}, ${((result.rssKiB ?? 0) / 1024).toFixed(0)} MB`);
+    const hostCpu = result.hostCpuSeconds ? `, host CPU ${result.hostCpuSeconds.map((c) => c.toFixed(0)).join('/')} s` : '';
+    say(`${label}, ${hostCount} host(s), run ${i + 1}/${runs}: ${(result.wallMs / 1000).toFixed(2)} s${commands}${hostCpu}, ${((result.rssKiB ?? 0) / 1024).toFixed(0)} MB`);
   }
   return measurement;
 }
@@ -322,6 +338,20 @@ function allHostsAre(status: string[], code: number): (r: CliRun) => string | un
     const wrong = r.report?.hosts.filter((h) => !status.includes(h.status)) ?? [];
     if (!r.report || wrong.length > 0) return `hosts not ${status.join('/')}: ${wrong.map((h) => `${h.name} ${h.status}`).join(', ')}`;
     return undefined;
+  };
+}
+
+/** Wraps a run with the hosts' CPU accounting before and after it. */
+function measuringHostCpu(hosts: () => LabHost[], run: () => Promise<CliRun>): () => Promise<CliRun> {
+  return async () => {
+    const before = await Promise.all(hosts().map(sshdCpuSeconds));
+    const result = await run();
+    // the run's sshd has to exit and be reaped before its CPU time shows in the listener's
+    await new Promise((resolveWait) => setTimeout(resolveWait, 1000));
+    const after = await Promise.all(hosts().map(sshdCpuSeconds));
+    const used = after.map((a, i) => (a === undefined || before[i] === undefined ? undefined : a - before[i]!));
+    if (used.every((u) => u !== undefined)) result.hostCpuSeconds = used as number[];
+    return result;
   };
 }
 
@@ -340,7 +370,7 @@ async function benchSize(options: Options, n: number, dir: string): Promise<Meas
 
   if (options.first) {
     out.push(
-      await measureCli('first apply', n, options.firstRuns, cli('apply'), allHostsAre(['changed'], 0), async () => {
+      await measureCli('first apply', n, options.firstRuns, measuringHostCpu(() => hosts, cli('apply')), allHostsAre(['changed'], 0), async () => {
         hosts = await labHosts(names, { fresh: true });
       }),
     );
@@ -482,7 +512,9 @@ function parallelism(ms: Measurement[]): string[] {
       return known.length === 0 ? '—' : `${seconds(Math.min(...known))}–${seconds(Math.max(...known))} s`;
     };
     const busy = run.cpuBusy === undefined ? '—' : `${(run.cpuBusy * 100).toFixed(0)} %`;
-    return `| ${m.hosts} | ${seconds(run.wallMs)} s | ${span(times.map((t) => t.firstChangeMs))} | ${span(times.map((t) => t.doneMs))} | ${busy} |`;
+    const cpu = run.hostCpuSeconds?.length ? `${Math.min(...run.hostCpuSeconds).toFixed(0)}–${Math.max(...run.hostCpuSeconds).toFixed(0)} s` : '—';
+    const need = run.hostCpuSeconds?.length ? `${(run.hostCpuSeconds.reduce((a, b) => a + b, 0) / cpus().length).toFixed(0)} s` : '—';
+    return `| ${m.hosts} | ${seconds(run.wallMs)} s | ${span(times.map((t) => t.firstChangeMs))} | ${span(times.map((t) => t.doneMs))} | ${busy} | ${cpu} | ${need} |`;
   });
   return [
     '### Are the hosts converged side by side? (first apply, the median run)',
@@ -492,8 +524,11 @@ function parallelism(ms: Measurement[]): string[] {
     'CPU busy: the share of all of the machine\'s CPU time in use during the run (the lab hosts run on it, and so do',
     'other users of the machine): near 100 % the hosts wait for CPU, not for each other.',
     '',
-    '| hosts | wall | first change on each host | each host finished | CPU busy |',
-    '|---:|---:|---:|---:|---:|',
+    'CPU per host: CPU time the run used on each host (sshd\'s reaped children); their sum divided by this machine\'s',
+    'CPUs is the least wall time the hosts need here, however well the tool runs them side by side.',
+    '',
+    '| hosts | wall | first change on each host | each host finished | CPU busy | CPU per host | sum / CPUs |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
   ];

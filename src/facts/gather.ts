@@ -11,7 +11,11 @@ import type { HostFacts } from './types.js';
  * from asking apt-cache (slow) about packages of tasks that never run.
  */
 export function mayRun(task: CompiledTask): boolean {
-  return conditionBeforeFacts(task.when, task.scope) !== 'false';
+  try {
+    return conditionBeforeFacts(task.when, task.scope) !== 'false';
+  } catch {
+    return true; // the error shows when the task itself evaluates its condition
+  }
 }
 
 /** Everything the tasks need to know about the host, read with ONE remote command. */

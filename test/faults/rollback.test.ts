@@ -6,9 +6,9 @@
  */
 import test from 'ava';
 import { join } from 'node:path';
-import { labAvailable, labHosts, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
+import { labAvailable, labHosts, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { childPids, httpGet, mainPid, onHost } from '../e2e/helpers.js';
-import { account, faultsFixtures, hostReport, runCli, waitFor, writeInventoryFor } from './helpers.js';
+import { account, faultsFixtures, hostReport, onHostInBackground, runCli, waitFor, writeInventoryFor } from './helpers.js';
 
 const playbook = join(faultsFixtures, 'web-site.yml');
 const CONF = '/etc/nginx/conf.d/fault-site.conf';
@@ -71,4 +71,28 @@ serial('a refused nginx configuration is rolled back, nginx keeps serving, exit 
   const live = await waitFor('the new configuration to serve', async () => (await httpGet(site)).headers.get('x-fault-site') === 'two', 10_000).catch(() => false);
   t.true(live, 'the good configuration is live');
   t.is(await mainPid(host, 'nginx'), nginxPid, 'by a reload, not a restart');
+});
+
+serial('a run cut off while the validator runs: the next run validates again, refuses, and puts the good file back', async (t) => {
+  const goodConf = await onHost(host, `sha256sum ${CONF}`);
+  // a slow validator, so that the run can be cut off (SIGKILL to the whole remote command and the session) while it runs
+  const slow = 'sleep 9 && nginx -t';
+  const cutRun = runCli(['apply', writeInventoryFor([host], { site_extra: '    no_such_directive on;', site_validate: slow }), '--playbook', playbook, '--json']);
+  await waitFor('the validator to run', async () => (await sshExec(host, `pgrep -f '^sleep 9$'`)).code === 0, 120_000);
+  await onHostInBackground(host, `sid=$(ps -o sid= -p $(pgrep -f '^sleep 9$' | head -n1) | tr -d ' '); pkill -KILL -s "$sid"; pkill -KILL -f '[s]shd: root@notty'`);
+  const cut = await cutRun;
+  t.is(cut.code, 3, account(cut));
+  t.not(await onHost(host, `sha256sum ${CONF}`), goodConf, 'the refused file is in place: the run was cut off before the verdict');
+
+  // the same input again: the file is what is wanted, but no validator ever accepted it
+  const again = await apply('    no_such_directive on;');
+  t.is(again.code, 3, account(again));
+  t.regex(hostReport(again, host.name)?.error ?? '', /unknown directive "no_such_directive"/);
+  t.is(await onHost(host, `sha256sum ${CONF}`), goodConf, 'the last validated file is back');
+  t.is(await onHost(host, 'ls -A /etc/nginx/conf.d'), 'fault-site.conf');
+  t.is(await onHost(host, 'nginx -t 2>&1 | tail -n1'), 'nginx: configuration file /etc/nginx/nginx.conf test is successful');
+  t.is((await httpGet(`http://${host.address}:8081/`)).status, 200);
+  const good = await apply('    add_header X-Fault-Site two;');
+  t.is(good.code, 0, account(good));
+  t.is(hostReport(good, host.name)?.status, 'ok', 'the good file was never lost');
 });
