@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { isInputError, InputError, InputErrors } from './core/errors.js';
+import { inputErrorsIn } from './core/errors.js';
 import { secrets } from './core/secrets.js';
 // The commands are imported when they run: validate then loads no SSH, progress or prompt library.
 import type { ConvergeOptions } from './commands/converge.js';
@@ -17,8 +17,8 @@ function list(value: string): string[] {
 }
 
 function reportError(error: unknown): number {
-  if (isInputError(error)) {
-    const errors = error instanceof InputErrors ? error.errors : [error as InputError];
+  const errors = inputErrorsIn(error);
+  if (errors) {
     for (const e of errors) process.stderr.write(secrets.mask(`error: ${e.format()}`) + '\n');
     return EXIT.input;
   }

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { InputError, InputErrors } from '../core/errors.js';
+import { InputError, InputErrors, inputErrorsIn } from '../core/errors.js';
 import { loadInventory } from '../inventory/load.js';
 import { matchHosts } from '../inventory/limit.js';
 import type { Inventory, InventoryHost } from '../inventory/types.js';
@@ -52,7 +52,7 @@ export function prepareRun(options: PrepareOptions): PreparedRun {
       try {
         compiled.push(compilePlay(playbook, play, { name: host.name, vars: host.vars, inventoryDir: inventory.dir, location: host.location }, { tags: options.tags }));
       } catch (error) {
-        const found = error instanceof InputErrors ? error.errors : error instanceof InputError ? [error] : undefined;
+        const found = inputErrorsIn(error);
         if (!found) throw error;
         // The same mistake in group vars shows up once per host: report it once.
         for (const e of found) {

@@ -35,3 +35,10 @@ export class InputErrors extends Error {
 export function isInputError(error: unknown): error is InputError | InputErrors {
   return error instanceof InputError || error instanceof InputErrors;
 }
+
+/** The input errors an exception carries, or undefined when it is not about the input. */
+export function inputErrorsIn(error: unknown): InputError[] | undefined {
+  if (error instanceof InputErrors) return error.errors;
+  if (error instanceof InputError) return [error];
+  return undefined;
+}

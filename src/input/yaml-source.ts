@@ -126,7 +126,7 @@ export function parseYamlText(text: string, file: string): unknown {
 }
 
 function syntaxError(error: YAMLError, text: string, at: (offset: number) => SourceLocation, doc: Document): InputError {
-  const [start, end] = error.pos;
+  const [start] = error.pos;
   const location = at(start);
   switch (error.code) {
     case 'MISSING_CHAR': {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { InputError, InputErrors, type SourceLocation } from '../core/errors.js';
+import { InputError, InputErrors, inputErrorsIn, type SourceLocation } from '../core/errors.js';
 import { loadYamlFile, locate, locateKey, spreadLocated } from '../input/yaml-source.js';
 import { didYouMean } from '../input/suggest.js';
 import { connectionSettings } from './connection.js';
@@ -55,9 +55,9 @@ export function loadInventory(file: string, env: NodeJS.ProcessEnv = process.env
       const connection = connectionSettings(declaration.name, vars, dir);
       hosts.push({ name: declaration.name, groups: groups.map((group) => group.name), vars, connection, location: declaration.location });
     } catch (error) {
-      if (error instanceof InputErrors) errors.push(...error.errors);
-      else if (error instanceof InputError) errors.push(error);
-      else throw error;
+      const found = inputErrorsIn(error);
+      if (!found) throw error;
+      errors.push(...found);
     }
   }
   if (errors.length > 0) throw bundle(errors);

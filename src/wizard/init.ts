@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { isInputError, InputErrors, type InputError } from '../core/errors.js';
+import { inputErrorsIn } from '../core/errors.js';
 import type { CheckServer } from './connection-check.js';
 import type { Terminal } from './prompts.js';
 import { ANSWERS_FILE_HELP } from './usage.js';
@@ -44,8 +44,8 @@ export async function runInit(options: InitOptions, overrides: Partial<InitDeps>
   try {
     return options.answers === undefined ? await session.interactive(options, deps, context) : session.fromFile(options.answers, options, deps, context);
   } catch (error) {
-    if (isInputError(error)) {
-      const errors = error instanceof InputErrors ? error.errors : [error as InputError];
+    const errors = inputErrorsIn(error);
+    if (errors) {
       for (const e of errors) deps.stderr(`error: ${e.format()}\n`);
       return 1;
     }

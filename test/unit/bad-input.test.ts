@@ -3,9 +3,10 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { normalizeClamVars } from '../../src/clam/variables.js';
-import { InputError, InputErrors, formatLocation } from '../../src/core/errors.js';
+import { formatLocation } from '../../src/core/errors.js';
 import { matchHosts } from '../../src/inventory/limit.js';
 import { loadInventory } from '../../src/inventory/load.js';
+import { inputErrorsThrownBy } from './input/thrown-input-errors.js';
 
 /**
  * Each case of test/fixtures/bad/ holds an inventory.yml (and optionally limit.txt, plus the files
@@ -17,16 +18,6 @@ const cases = readdirSync(corpus)
   .filter((name) => statSync(path.join(corpus, name)).isDirectory())
   .sort();
 
-function inputErrorsOf(run: () => void): InputError[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof InputErrors) return error.errors;
-    if (error instanceof InputError) return [error];
-    throw error;
-  }
-  return [];
-}
 
 function checkCase(dir: string): void {
   // An empty environment: no case may depend on the machine that runs the tests.
@@ -48,7 +39,7 @@ for (const name of cases) {
     const [where, phrase] = readFileSync(path.join(dir, 'expected.txt'), 'utf8').split('\n').map((line) => line.trim());
     t.truthy(where && phrase, 'expected.txt needs a position line and a phrase line');
 
-    const errors = inputErrorsOf(() => checkCase(dir));
+    const errors = inputErrorsThrownBy(() => checkCase(dir));
     t.not(errors.length, 0, 'the case was accepted');
 
     const shown = errors.map((error) => {

@@ -2,7 +2,7 @@ import test from 'ava';
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { normalizeClamVars, type ClamService, type ClamVars } from '../../../src/clam/variables.js';
-import { InputError, InputErrors } from '../../../src/core/errors.js';
+import { inputErrorsIn } from '../../../src/core/errors.js';
 import { secrets } from '../../../src/core/secrets.js';
 import { parseYamlText } from '../../../src/input/yaml-source.js';
 import { lines, tempTree } from '../input/temp-files.js';
@@ -22,7 +22,7 @@ function errorsOf(vars: Record<string, unknown>, inventoryDir = tempTree({})): A
   try {
     normalize(vars, inventoryDir);
   } catch (error) {
-    const list = error instanceof InputErrors ? error.errors : error instanceof InputError ? [error] : undefined;
+    const list = inputErrorsIn(error);
     if (!list) throw error;
     return list.map((e) => ({ at: e.location ? `${e.location.line}:${e.location.col}` : '', message: e.message }));
   }

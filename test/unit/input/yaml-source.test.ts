@@ -1,19 +1,9 @@
 import test from 'ava';
 import path from 'node:path';
-import { InputError, InputErrors } from '../../../src/core/errors.js';
 import { loadYamlFile, locate, locateKey, locatePath, parseYamlText, spreadLocated } from '../../../src/input/yaml-source.js';
 import { lines, tempTree } from './temp-files.js';
+import { inputErrorsThrownBy } from './thrown-input-errors.js';
 
-function errorsOf(run: () => unknown): InputError[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof InputErrors) return error.errors;
-    if (error instanceof InputError) return [error];
-    throw error;
-  }
-  return [];
-}
 
 test('builds plain objects, arrays and YAML 1.2 scalars', (t) => {
   const value = parseYamlText(lines('name: web', 'port: 8080', 'on: yes', 'mode: 0644', 'list: [a, 1, true, null]'), 'x.yml');
@@ -41,7 +31,7 @@ test('an empty value points at its key', (t) => {
 });
 
 test('an unclosed quote is reported where the string starts', (t) => {
-  const [error, ...more] = errorsOf(() => parseYamlText(lines('a: 1', 'b: "unterminated', ''), 'bad.yml'));
+  const [error, ...more] = inputErrorsThrownBy(() => parseYamlText(lines('a: 1', 'b: "unterminated', ''), 'bad.yml'));
   t.deepEqual(more, []);
   // At the opening quote, not at the end of the file where yaml notices it.
   t.deepEqual(error!.location, { file: 'bad.yml', line: 2, col: 4 });
@@ -49,19 +39,19 @@ test('an unclosed quote is reported where the string starts', (t) => {
 });
 
 test('a syntax error is reported at its line and column', (t) => {
-  const [error] = errorsOf(() => parseYamlText(lines('a:', '  - x', '  y: 2'), 'bad.yml'));
+  const [error] = inputErrorsThrownBy(() => parseYamlText(lines('a:', '  - x', '  y: 2'), 'bad.yml'));
   t.deepEqual(error!.location, { file: 'bad.yml', line: 3, col: 1 });
   t.regex(error!.message, /YAML syntax error/);
 });
 
 test('several syntax errors are all reported', (t) => {
-  const errors = errorsOf(() => parseYamlText(lines('x:', '  y: 1', '   z: 2', 'k: v', 'k: w'), 'bad.yml'));
+  const errors = inputErrorsThrownBy(() => parseYamlText(lines('x:', '  y: 1', '   z: 2', 'k: v', 'k: w'), 'bad.yml'));
   t.true(errors.length >= 2);
   t.true(errors.every((error) => error.location?.file === 'bad.yml'));
 });
 
 test('a duplicate key is an error at the second occurrence, naming the key', (t) => {
-  const [error] = errorsOf(() => parseYamlText(lines('web1:', '  http_port: 80', '  "http_port": 81'), 'dup.yml'));
+  const [error] = inputErrorsThrownBy(() => parseYamlText(lines('web1:', '  http_port: 80', '  "http_port": 81'), 'dup.yml'));
   t.deepEqual(error!.location, { file: 'dup.yml', line: 3, col: 3 });
   t.regex(error!.message, /duplicate key 'http_port'|duplicate key '"http_port"'/);
 });
@@ -76,7 +66,7 @@ test('anchors, aliases and merge keys resolve, keeping the positions of the merg
 });
 
 test('an alias without an anchor is an error at the alias', (t) => {
-  const [error] = errorsOf(() => parseYamlText(lines('a: 1', 'b: *nowhere'), 'a.yml'));
+  const [error] = inputErrorsThrownBy(() => parseYamlText(lines('a: 1', 'b: *nowhere'), 'a.yml'));
   t.deepEqual(error!.location, { file: 'a.yml', line: 2, col: 4 });
   t.regex(error!.message, /unknown YAML alias '\*nowhere'/);
 });
@@ -94,14 +84,14 @@ test('an empty document is null', (t) => {
 test('loadYamlFile names a file it cannot read', (t) => {
   const dir = tempTree({});
   const missing = path.join(dir, 'nope.yml');
-  const [error] = errorsOf(() => loadYamlFile(missing));
+  const [error] = inputErrorsThrownBy(() => loadYamlFile(missing));
   t.is(error!.location?.file, missing);
   t.regex(error!.message, /cannot read .*nope\.yml: file not found/);
 });
 
 test('loadYamlFile reports positions in the named file', (t) => {
   const dir = tempTree({ 'inv.yml': lines('all:', '  hosts: [') });
-  const [error] = errorsOf(() => loadYamlFile(path.join(dir, 'inv.yml')));
+  const [error] = inputErrorsThrownBy(() => loadYamlFile(path.join(dir, 'inv.yml')));
   t.is(error!.location?.file, path.join(dir, 'inv.yml'));
 });
 
@@ -116,12 +106,12 @@ test('spreadLocated merges like a spread and keeps the positions of the winning 
 });
 
 test('an Ansible Vault value is refused rather than used as its ciphertext', (t) => {
-  const [error] = errorsOf(() => parseYamlText(lines('a: 1', 'pw: !vault |', '  $ANSIBLE_VAULT;1.1;AES256', '  6162'), 'v.yml'));
+  const [error] = inputErrorsThrownBy(() => parseYamlText(lines('a: 1', 'pw: !vault |', '  $ANSIBLE_VAULT;1.1;AES256', '  6162'), 'v.yml'));
   t.deepEqual(error!.location, { file: 'v.yml', line: 2, col: 5 });
   t.regex(error!.message, /!vault.*not supported.*\$\{NAME\}/);
 });
 
 test('a duplicate key on the last line without a newline is still named', (t) => {
-  const [error] = errorsOf(() => parseYamlText('port: 1\nport: 2', 'd.yml'));
+  const [error] = inputErrorsThrownBy(() => parseYamlText('port: 1\nport: 2', 'd.yml'));
   t.regex(error!.message, /duplicate key 'port'/);
 });

@@ -1,28 +1,18 @@
 import test from 'ava';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError, InputErrors } from '../../../src/core/errors.js';
 import { secrets } from '../../../src/core/secrets.js';
 import { locate } from '../../../src/input/yaml-source.js';
 import { loadInventory } from '../../../src/inventory/load.js';
 import type { Inventory } from '../../../src/inventory/types.js';
 import { lines, tempTree } from '../input/temp-files.js';
+import { inputErrorsThrownBy } from '../input/thrown-input-errors.js';
 
 function load(text: string, env: NodeJS.ProcessEnv = {}, files: Record<string, string> = {}): Inventory {
   const dir = tempTree({ 'inventory.yml': text, ...files });
   return loadInventory(path.join(dir, 'inventory.yml'), env);
 }
 
-function errorsOf(run: () => unknown): InputError[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof InputErrors) return error.errors;
-    if (error instanceof InputError) return [error];
-    throw error;
-  }
-  return [];
-}
 
 function host(inventory: Inventory, name: string) {
   const found = inventory.hosts.find((h) => h.name === name);
@@ -139,7 +129,7 @@ test('connection variables are read from the merged variables', (t) => {
 });
 
 test('a ~ in the key file path is the home directory', (t) => {
-  const errors = errorsOf(() => load(lines('all:', '  hosts:', '    h1:', '      ansible_ssh_private_key_file: ~/no-such-key-for-test')));
+  const errors = inputErrorsThrownBy(() => load(lines('all:', '  hosts:', '    h1:', '      ansible_ssh_private_key_file: ~/no-such-key-for-test')));
   t.is(errors.length, 1);
   t.true(errors[0]!.message.includes(path.join(os.homedir(), 'no-such-key-for-test')));
 });
@@ -180,7 +170,7 @@ test('${NAME} is taken from the environment; secret-looking names and passwords 
 
 test('every missing environment variable is an error at its value', (t) => {
   const text = lines('all:', '  vars:', '    a: "${MISSING_ONE}"', '  hosts:', '    h1:', '      b: "x-${MISSING_TWO}"');
-  const errors = errorsOf(() => load(text));
+  const errors = inputErrorsThrownBy(() => load(text));
   t.deepEqual(errors.map((e) => [e.location?.line, e.location?.col]), [[3, 8], [6, 10]]);
   t.regex(errors[0]!.message, /environment variable MISSING_ONE is not set/);
   t.regex(errors[1]!.message, /environment variable MISSING_TWO is not set/);
@@ -214,7 +204,7 @@ const BAD: Array<[string, string, number, number, RegExp]> = [
 
 for (const [title, text, line, col, message] of BAD) {
   test(`error: ${title}`, (t) => {
-    const errors = errorsOf(() => load(text));
+    const errors = inputErrorsThrownBy(() => load(text));
     t.true(errors.length >= 1, 'accepted');
     const error = errors[0]!;
     t.regex(error.message, message);
@@ -225,19 +215,19 @@ for (const [title, text, line, col, message] of BAD) {
 
 test('all structural errors are reported together', (t) => {
   const text = lines('all:', '  hosts:', '    - web1', 'web:', '  hots: {}', 'db:', '  vars: 3');
-  const errors = errorsOf(() => load(text));
+  const errors = inputErrorsThrownBy(() => load(text));
   t.deepEqual(errors.map((e) => e.location?.line), [3, 5, 7]);
 });
 
 test('connection errors of several hosts are reported together', (t) => {
   const text = lines('all:', '  hosts:', '    h1: {ansible_port: 0}', '    h2: {ansible_port: x}');
-  const errors = errorsOf(() => load(text));
+  const errors = inputErrorsThrownBy(() => load(text));
   t.deepEqual(errors.map((e) => e.message.slice(0, 10)), ["host 'h1':", "host 'h2':"]);
 });
 
 test('an unreadable inventory file is an input error naming it', (t) => {
   const missing = path.join(tempTree({}), 'missing.yml');
-  const [error] = errorsOf(() => loadInventory(missing, {}));
+  const [error] = inputErrorsThrownBy(() => loadInventory(missing, {}));
   t.regex(error!.message, /missing\.yml/);
 });
 
@@ -260,7 +250,7 @@ test('host ranges expand like Ansible', (t) => {
 });
 
 test('a malformed host range is an error at the host', (t) => {
-  const [error] = errorsOf(() => load(lines('all:', '  hosts:', '    web[5:1]:')));
+  const [error] = inputErrorsThrownBy(() => load(lines('all:', '  hosts:', '    web[5:1]:')));
   t.deepEqual([error!.location?.line, error!.location?.col], [3, 5]);
   t.regex(error!.message, /host range '\[5:1\]' runs backwards/);
 });

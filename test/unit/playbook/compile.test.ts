@@ -1,15 +1,15 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError, InputErrors } from '../../../src/core/errors.js';
+import { inputErrorsIn } from '../../../src/core/errors.js';
 import { compilePlay } from '../../../src/playbook/compile.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
 import { lines, tempTree } from '../input/temp-files.js';
 
 function messages(error: unknown): string[] {
-  if (error instanceof InputErrors) return error.errors.map((e) => e.format());
-  if (error instanceof InputError) return [error.format()];
-  throw error;
+  const found = inputErrorsIn(error);
+  if (!found) throw error;
+  return found.map((e) => e.format());
 }
 
 function compileFirstPlay(dir: string, vars: Record<string, unknown> = {}) {
