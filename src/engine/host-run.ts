@@ -99,7 +99,11 @@ class HostRun {
   }
 
   private async acquireLock(ssh: SshHost): Promise<HeldCommand> {
-    const waiting = setTimeout(() => this.step('waiting for another clamprovision run on this host to finish'), 1000);
+    const waiting = setTimeout(() => {
+      const message = 'waiting for another clamprovision run on this host to finish';
+      this.step(message);
+      this.options.observer.hostNotice?.(this.host.name, message);
+    }, 1000);
     try {
       return await ssh.hold(lockScript(this.options.lockTimeoutSeconds), LOCKED_LINE);
     } catch (error) {

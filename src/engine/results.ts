@@ -36,6 +36,8 @@ export interface RunSummary {
 export interface RunObserver {
   hostStarted?(host: string): void;
   hostStep?(host: string, step: string): void;
+  /** something the user should see even without a terminal (e.g. waiting for another run's lock) */
+  hostNotice?(host: string, message: string): void;
   taskFinished?(host: string, task: TaskResult): void;
   hostFinished?(result: HostResult): void;
 }

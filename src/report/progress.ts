@@ -76,6 +76,11 @@ export class ProgressDisplay implements RunObserver {
     if (task) task.title = secrets.mask(`${host}: ${step}`);
   }
 
+  hostNotice(host: string, message: string): void {
+    const task = this.hosts.get(host)?.task;
+    if (task) task.output = secrets.mask(`${host}: ${message}`);
+  }
+
   taskFinished(host: string, result: TaskResult): void {
     const task = this.hosts.get(host)?.task;
     if (!task) return;
