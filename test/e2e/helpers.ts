@@ -3,97 +3,25 @@
  * hosts, and look at the hosts the way their admin would: HTTP from this machine, systemctl, ps,
  * ufw status, files.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { labInventoryYaml, sshExec, type LabHost } from '../lab/hosts.js';
+import { repoRoot, runCli, type CliRun } from '../helpers/cli.js';
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const helloSource = join(repoRoot, 'examples', 'hello');
-/**
- * The CLI under test: `npm test` builds dist/. CLAMPROVISION_E2E_CLI points at another build of the
- * same sources (e.g. a private outDir while others rebuild dist/); the built-in playbook is then
- * passed explicitly, since such a build does not sit next to playbooks/.
- */
-const cliPath = process.env.CLAMPROVISION_E2E_CLI ?? join(repoRoot, 'dist', 'cli.js');
-const playbookArgs = process.env.CLAMPROVISION_E2E_CLI ? ['--playbook', join(repoRoot, 'playbooks', 'clam-webservice.yml')] : [];
 
-export interface TaskReport {
-  name: string;
-  module: string;
-  status: 'ok' | 'changed' | 'failed' | 'skipped';
-  error?: string;
-  handler?: boolean;
-}
-
-export interface HostReport {
-  name: string;
-  address: string;
-  status: 'ok' | 'changed' | 'failed' | 'unreachable';
-  error?: string;
-  tasks: TaskReport[];
-}
-
-export interface RunReport {
-  command: string;
-  hosts: HostReport[];
-  summary: { ok: number; changed: number; failed: number; unreachable: number };
-}
-
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** the --json document (undefined when stdout was not one) */
-  report?: RunReport;
-}
+export { changedTasks, explain, hostReport, repoRoot, type CliRun, type HostReport, type RunReport, type TaskReport } from '../helpers/cli.js';
 
 /** Runs `node dist/cli.js ARGS --json` and parses its report. */
-export function cli(args: string[], timeoutMs = 20 * 60_000): Promise<CliResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args, ...playbookArgs, '--json'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      let report: RunReport | undefined;
-      try {
-        report = JSON.parse(stdout) as RunReport;
-      } catch {
-        report = undefined;
-      }
-      resolvePromise({ code, stdout, stderr, report });
-    });
-  });
+export function cli(args: string[], timeoutMs = 20 * 60_000): Promise<CliRun> {
+  return runCli([...args, '--json'], { timeoutMs });
 }
 
-export function apply(inventory: string, ...extra: string[]): Promise<CliResult> {
+export function apply(inventory: string, ...extra: string[]): Promise<CliRun> {
   return cli(['apply', inventory, ...extra]);
-}
-
-/** A short account of a run for assertion messages: exit code, host errors, failed tasks, stderr tail. */
-export function explain(result: CliResult): string {
-  const lines = [`exit ${result.code}`];
-  for (const host of result.report?.hosts ?? []) {
-    lines.push(`${host.name}: ${host.status}${host.error ? ` — ${host.error}` : ''}`);
-    for (const task of host.tasks.filter((t) => t.status === 'failed')) lines.push(`  failed: ${task.name}: ${task.error ?? ''}`);
-  }
-  if (!result.report) lines.push(`stdout: ${result.stdout.slice(-2000)}`);
-  lines.push(`stderr (tail): ${result.stderr.split('\n').slice(-25).join('\n')}`);
-  return lines.join('\n');
-}
-
-export function changedTasks(result: CliResult, host: string): string[] {
-  const report = result.report?.hosts.find((h) => h.name === host);
-  return (report?.tasks ?? []).filter((t) => t.status === 'changed').map((t) => t.name);
 }
 
 /** Writes an inventory for these hosts (lab connection + package index, plus `vars`) to a temp file. */

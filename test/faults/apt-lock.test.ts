@@ -6,7 +6,7 @@ import test from 'ava';
 import { join } from 'node:path';
 import { labAvailable, labHosts, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { onHost } from '../e2e/helpers.js';
-import { account, faultsFixtures, hostReport, onHostInBackground, runCli, waitFor, writeInventoryFor } from './helpers.js';
+import { explain, faultsFixtures, hostReport, onHostInBackground, runCli, waitFor, writeInventoryFor } from './helpers.js';
 
 const playbook = join(faultsFixtures, 'apt-package.yml');
 const HOLD_SECONDS = 40;
@@ -58,12 +58,12 @@ serial('apt and dpkg locked by another process: apply waits, then installs; plan
 
   const inventory = writeInventoryFor([host]);
   const plan = await runCli(['plan', inventory, '--playbook', playbook, '--json']);
-  t.is(plan.code, 2, account(plan));
+  t.is(plan.code, 2, explain(plan));
   t.true(Date.now() - heldAt < HOLD_SECONDS * 1000, 'plan did not wait for the locks');
   t.regex(await onHost(host, 'cat /root/hold-apt-locks.log'), /^held$/m);
 
   const run = await runCli(['apply', inventory, '--playbook', playbook, '--json']);
-  t.is(run.code, 0, account(run));
+  t.is(run.code, 0, explain(run));
   t.is(hostReport(run, host.name)?.status, 'changed');
   t.true(Date.now() - heldAt >= HOLD_SECONDS * 1000, 'apply cannot have installed while the locks were held');
   t.regex(await onHost(host, 'cat /root/hold-apt-locks.log'), /^released$/m, 'apply finished after the other process let go');

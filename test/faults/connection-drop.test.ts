@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { becomeVars, labAvailable, labHosts, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { netnsName } from '../lab/network.js';
 import { onHost } from '../e2e/helpers.js';
-import { account, faultsFixtures, hostReport, onHostInBackground, runCli, startCli, waitFor, writeInventoryFor } from './helpers.js';
+import { explain, faultsFixtures, hostReport, onHostInBackground, runCli, startCli, waitFor, writeInventoryFor } from './helpers.js';
 
 const slowPlaybook = join(faultsFixtures, 'slow.yml');
 const bigFilePlaybook = join(faultsFixtures, 'big-file.yml');
@@ -50,10 +50,10 @@ serial('the SSH session is killed during a slow task: that host fails, the other
   await onHostInBackground(victim, `sleep 0.5; ${KILL_ROOT_SESSIONS}`);
   const run = await running.done;
 
-  t.is(run.code, 3, account(run));
+  t.is(run.code, 3, explain(run));
   t.true(run.ms < (SLOW_SECONDS - 5) * 1000, `the run waited for the dead host (${run.ms} ms)`);
   const failed = hostReport(run, victim.name);
-  t.is(failed?.status, 'failed', account(run));
+  t.is(failed?.status, 'failed', explain(run));
   t.regex(failed?.error ?? '', /connection|closed|lost/i);
   t.is(failed?.tasks.find((task) => task.name === 'slow step')?.status, 'failed');
   t.is(hostReport(run, other.name)?.status, 'changed', 'the other host finished');
@@ -63,13 +63,13 @@ serial('the SSH session is killed during a slow task: that host fails, the other
   // No manual clean-up: the lock is gone with the session (a stale lock would make this wait LOCK_TIMEOUT s and fail).
   // (the killed session's command may still sleep on the host: nothing is cleaned up before the re-run)
   const again = await runCli(['apply', inventory(1, 'second'), '--playbook', slowPlaybook, '--json', '--lock-timeout', String(LOCK_TIMEOUT)]);
-  t.is(again.code, 0, account(again));
+  t.is(again.code, 0, explain(again));
   t.is(hostReport(again, victim.name)?.status, 'changed');
   for (const host of [other, victim]) {
     t.is(await onHost(host, 'cat /etc/clamprovision-fault/before.conf /etc/clamprovision-fault/after.conf'), `second on ${host.name}\nsecond on ${host.name}`);
   }
   const third = await runCli(['apply', inventory(1, 'second'), '--playbook', slowPlaybook, '--json']);
-  t.deepEqual(third.report?.summary, { ok: 2, changed: 0, failed: 0, unreachable: 0 }, account(third));
+  t.deepEqual(third.report?.summary, { ok: 2, changed: 0, failed: 0, unreachable: 0 }, explain(third));
   await sshExec(victim, `pkill -f '^sleep ${SLOW_SECONDS}$'; true`);
 });
 
@@ -85,7 +85,7 @@ serial('killed while writing a file: the old file stays whole, a re-run writes t
   const remoteDigest = async () => (await onHost(victim, 'sha256sum /etc/clamprovision-fault/big.dat')).split(/\s+/)[0];
 
   const first = await runCli(['apply', writeInventoryFor([victim], { big_file_src: oldFile }), '--playbook', bigFilePlaybook, '--json']);
-  t.is(first.code, 0, account(first));
+  t.is(first.code, 0, explain(first));
   t.is(await remoteDigest(), digest(oldContent));
 
   // A watcher on the host: as soon as the new content is being written to its temporary file, kill
@@ -103,12 +103,12 @@ serial('killed while writing a file: the old file stays whole, a re-run writes t
   const cut = await runCli(['apply', writeInventoryFor([victim], { big_file_src: newFile }), '--playbook', bigFilePlaybook, '--json']);
   const watcher = await waitFor('the watcher', async () => (await onHost(victim, 'cat /tmp/watcher.log')).trim(), 60_000);
   t.regex(watcher, /^killed while writing /, 'the run was cut off in the middle of writing the file');
-  t.is(cut.code, 3, account(cut));
+  t.is(cut.code, 3, explain(cut));
   t.is(hostReport(cut, victim.name)?.status, 'failed');
   t.is(await remoteDigest(), digest(oldContent), 'the file is still the whole old file');
 
   const again = await runCli(['apply', writeInventoryFor([victim], { big_file_src: newFile }), '--playbook', bigFilePlaybook, '--json']);
-  t.is(again.code, 0, account(again));
+  t.is(again.code, 0, explain(again));
   t.is(await remoteDigest(), digest(newContent), 'the re-run wrote the whole new file');
   t.is(await onHost(victim, 'stat -c %a /etc/clamprovision-fault/big.dat'), '640');
   t.is(await onHost(victim, 'ls -A /etc/clamprovision-fault | grep -c clamprovision || true'), '0', 'no temporary file is left behind');
@@ -129,8 +129,8 @@ serial("the host's link goes down during a slow task and comes back: that host f
   } finally {
     await execFileAsync('ip', ['netns', 'exec', namespace, 'ip', 'link', 'set', 'eth0', 'up']);
   }
-  t.is(run.code, 3, account(run));
-  t.is(hostReport(run, victim.name)?.status, 'failed', account(run));
+  t.is(run.code, 3, explain(run));
+  t.is(hostReport(run, victim.name)?.status, 'failed', explain(run));
   t.regex(hostReport(run, victim.name)?.error ?? '', /connection|closed|lost|timed out/i);
   t.is(hostReport(run, other.name)?.status, 'changed');
   t.true(run.ms < longSleep * 1000);
@@ -139,7 +139,7 @@ serial("the host's link goes down during a slow task and comes back: that host f
   await waitFor('the victim answering again', async () => (await sshExec(victim, 'true')).code === 0, 60_000, 1000);
   const lockTimeout = 90;
   const again = await runCli(['apply', inventory(1, 'fourth'), '--playbook', slowPlaybook, '--json', '--lock-timeout', String(lockTimeout)]);
-  t.is(again.code, 0, account(again));
+  t.is(again.code, 0, explain(again));
   t.true(again.ms < (lockTimeout - 30) * 1000, `the re-run waited ${again.ms} ms for the lock of the dead session`);
   t.is(await onHost(victim, 'cat /etc/clamprovision-fault/after.conf'), `fourth on ${victim.name}`);
   await sshExec(victim, `pkill -f '^sleep ${longSleep}$'; true`);
@@ -153,12 +153,12 @@ serial('the same as the deploy user with sudo: the session is killed during a sl
   await waitFor('the slow step on the victim', async () => (await sshExec(victim, `pgrep -f '^sleep ${SLOW_SECONDS}$'`)).code === 0, 120_000);
   await onHostInBackground(victim, `sleep 0.5; pkill -KILL -f '[s]shd: ${victim.becomeUser}@notty'`);
   const run = await running.done;
-  t.is(run.code, 3, account(run));
-  t.is(hostReport(run, victim.name)?.status, 'failed', account(run));
+  t.is(run.code, 3, explain(run));
+  t.is(hostReport(run, victim.name)?.status, 'failed', explain(run));
   t.true(run.ms < (SLOW_SECONDS - 5) * 1000, `the run waited for the dead host (${run.ms} ms)`);
 
   const again = await runCli(['apply', inventory(1, 'sixth'), '--playbook', slowPlaybook, '--json', '--lock-timeout', String(LOCK_TIMEOUT)]);
-  t.is(again.code, 0, account(again));
+  t.is(again.code, 0, explain(again));
   t.is(await onHost(victim, 'cat /etc/clamprovision-fault/after.conf'), `sixth on ${victim.name}`);
   await sshExec(victim, `pkill -f '^sleep ${SLOW_SECONDS}$'; true`);
 });

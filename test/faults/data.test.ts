@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labAvailable, labHosts, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { hello, helloSource, httpGet, onHost, unitState } from '../e2e/helpers.js';
-import { account, hostReport, runCli, writeInventoryFor } from './helpers.js';
+import { explain, hostReport, runCli, writeInventoryFor } from './helpers.js';
 
 if (!labAvailable) test.skip(labUnavailableReason, () => {});
 
@@ -49,7 +49,7 @@ let betaData = '';
 
 serial('first deploy; the services write data', async (t) => {
   const first = await runCli(['apply', inventory([alpha(), beta()]), '--json']);
-  t.is(first.code, 0, account(first));
+  t.is(first.code, 0, explain(first));
   // what the services wrote, as the service user
   await onHost(
     host,
@@ -65,7 +65,7 @@ serial('first deploy; the services write data', async (t) => {
 serial('a redeploy with new code and a new environment keeps the data', async (t) => {
   writeFileSync(join(source, 'VERSION'), '2\n');
   const redeploy = await runCli(['apply', inventory([alpha('two'), beta()]), '--json']);
-  t.is(redeploy.code, 0, account(redeploy));
+  t.is(redeploy.code, 0, explain(redeploy));
   t.is(hostReport(redeploy, host.name)?.status, 'changed');
   t.is(await onHost(host, 'cat /opt/clam/alpha/src/VERSION'), '2', 'the new code is deployed');
   t.is((await httpGet(`http://${host.address}/alpha/x`)).body, 'SCRIPT_NAME=/alpha\nPATH_INFO=/x\nGREETING=two\n');
@@ -75,7 +75,7 @@ serial('a redeploy with new code and a new environment keeps the data', async (t
 
 serial("renaming another service (beta -> gamma) keeps alpha's data, and beta's stays where it was", async (t) => {
   const renamed = await runCli(['apply', inventory([alpha('two'), gamma()]), '--json']);
-  t.is(renamed.code, 0, account(renamed));
+  t.is(renamed.code, 0, explain(renamed));
   t.is((await httpGet(`http://${host.address}/gamma/x`)).status, 200);
   t.is((await unitState(host, 'clam-beta')).active, 'inactive', 'the old service was stopped');
   t.is(await dataFingerprint(ALPHA_DATA), alphaData, 'alpha data after renaming beta');
@@ -84,7 +84,7 @@ serial("renaming another service (beta -> gamma) keeps alpha's data, and beta's 
 
 serial('switching to Apache + mod_wsgi keeps the data', async (t) => {
   const switched = await runCli(['apply', inventory([alpha('two'), gamma()], { webserver: 'apache-wsgi' }), '--json']);
-  t.is(switched.code, 0, account(switched));
+  t.is(switched.code, 0, explain(switched));
   t.is((await httpGet(`http://${host.address}/alpha/x`)).body, 'SCRIPT_NAME=/alpha\nPATH_INFO=/x\nGREETING=two\n');
   t.is((await unitState(host, 'apache2')).active, 'active');
   t.is(await dataFingerprint(ALPHA_DATA), alphaData, 'alpha data after the webserver switch');

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { labAvailable, labHosts, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { sshExec } from '../lab/hosts.js';
 import { onHost } from '../e2e/helpers.js';
-import { account, faultsFixtures, fingerprintOf, hostReport, labHostPublicKeyFile, runCli, writeInventoryFor } from './helpers.js';
+import { explain, faultsFixtures, fingerprintOf, hostReport, labHostPublicKeyFile, runCli, writeInventoryFor } from './helpers.js';
 
 const playbook = join(faultsFixtures, 'marker.yml');
 
@@ -57,9 +57,9 @@ function knownHostsFile(content: string): string {
 serial('an unknown host key is refused with its fingerprint; nothing runs there; the other host converges; exit 4', async (t) => {
   const knownHosts = knownHostsFile('');
   const run = await runCli(['apply', inventoryWith(knownHosts, 'first'), '--playbook', playbook, '--json']);
-  t.is(run.code, 4, account(run));
+  t.is(run.code, 4, explain(run));
   const report = hostReport(run, host.name);
-  t.is(report?.status, 'unreachable', account(run));
+  t.is(report?.status, 'unreachable', explain(run));
   t.regex(report?.error ?? '', /not known/);
   t.true(report?.error?.includes(serverFingerprint), `the message shows the key's fingerprint ${serverFingerprint}: ${report?.error}`);
   t.regex(report?.error ?? '', /--accept-new-host-keys/);
@@ -74,7 +74,7 @@ serial('an unknown host key is refused with its fingerprint; nothing runs there;
 serial('--accept-new-host-keys trusts and records an unknown key; the next run needs no flag', async (t) => {
   const knownHosts = knownHostsFile('');
   const run = await runCli(['apply', inventoryWith(knownHosts, 'accepted'), '--playbook', playbook, '--json', '--accept-new-host-keys']);
-  t.is(run.code, 0, account(run));
+  t.is(run.code, 0, explain(run));
   t.is(hostReport(run, host.name)?.status, 'changed');
   t.is(await marker(), `accepted on ${host.name}`);
   const recorded = readFileSync(knownHosts, 'utf8');
@@ -85,7 +85,7 @@ serial('--accept-new-host-keys trusts and records an unknown key; the next run n
   t.is(fingerprintOf(knownHosts), serverFingerprint);
 
   const again = await runCli(['plan', inventoryWith(knownHosts, 'accepted'), '--playbook', playbook, '--json']);
-  t.is(again.code, 0, account(again));
+  t.is(again.code, 0, explain(again));
   t.is(readFileSync(knownHosts, 'utf8'), recorded, 'a known key is not recorded twice');
 });
 
@@ -101,9 +101,9 @@ serial('a changed host key is refused with both fingerprints, also with --accept
     const knownHosts = knownHostsFile(knownHostsContent);
     const text = `must-not-be-written-${extra.length}`;
     const run = await runCli(['apply', inventoryWith(knownHosts, text), '--playbook', playbook, '--json', ...extra]);
-    t.is(run.code, 4, account(run));
+    t.is(run.code, 4, explain(run));
     const report = hostReport(run, host.name);
-    t.is(report?.status, 'unreachable', account(run));
+    t.is(report?.status, 'unreachable', explain(run));
     t.regex(report?.error ?? '', /CHANGED/);
     t.true(report?.error?.includes(serverFingerprint), `the offered key ${serverFingerprint} is named: ${report?.error}`);
     t.true(report?.error?.includes(expectedFingerprint), `the expected key ${expectedFingerprint} is named: ${report?.error}`);
@@ -114,7 +114,7 @@ serial('a changed host key is refused with both fingerprints, also with --accept
     t.is(await onHost(control, 'cat /etc/clamprovision-fault/marker'), `${text} on ${control.name}`);
     // plan is refused just the same
     const plan = await runCli(['plan', inventoryWith(knownHosts, 'must-not-be-written-either'), '--playbook', playbook, '--json', ...extra]);
-    t.is(plan.code, 4, account(plan));
+    t.is(plan.code, 4, explain(plan));
     t.regex(hostReport(plan, host.name)?.error ?? '', /CHANGED/);
   }
   t.is(await marker(), before, 'nothing was written on the host');

@@ -8,7 +8,7 @@ import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { becomeVars, labAvailable, labHosts, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { hello, httpGet, onHost } from '../e2e/helpers.js';
-import { account, hostReport, onHostInBackground, runCli, type CliRun, writeInventoryFor } from './helpers.js';
+import { explain, hostReport, onHostInBackground, runCli, type CliRun, writeInventoryFor } from './helpers.js';
 
 if (!labAvailable) test.skip(labUnavailableReason, () => {});
 
@@ -73,27 +73,27 @@ async function stopSampler(): Promise<{ samples: number; leaks: string }> {
 serial('apply and plan with --json --diff -v never show the secret or the sudo password', async (t) => {
   await startSampler();
   const first = await run('apply', firstSecret, '--json', '--diff', '-v');
-  t.is(first.code, 0, account(first));
+  t.is(first.code, 0, explain(first));
   assertNothingShown(t, first, 'apply --json --diff -v');
   t.regex(first.stdout, /"diff"/, 'diffs are in the report');
   t.is((await httpGet(`http://${host.address}/`)).status, 200);
 
   const unchanged = await run('plan', firstSecret, '--json', '--diff', '-v');
-  t.is(unchanged.code, 0, account(unchanged));
+  t.is(unchanged.code, 0, explain(unchanged));
   assertNothingShown(t, unchanged, 'plan --json --diff -v');
 });
 
 serial('a rotated secret: plan and apply (--json and human, --diff -v) show neither the old nor the new value', async (t) => {
   // the diff of the env file has the old value (read from the host) and the new one
   const rotating = await run('plan', rotatedSecret, '--json', '--diff', '-v');
-  t.is(rotating.code, 2, account(rotating));
+  t.is(rotating.code, 2, explain(rotating));
   assertNothingShown(t, rotating, 'plan of a rotated secret');
   t.regex(rotating.stdout, /-SECRET_KEY=\\"\*{8}/, 'the diff still says that SECRET_KEY changes, masked');
   const humanPlan = await run('plan', rotatedSecret, '--diff', '-v');
-  t.is(humanPlan.code, 2, account(humanPlan));
+  t.is(humanPlan.code, 2, explain(humanPlan));
   assertNothingShown(t, humanPlan, 'human plan of a rotated secret');
   const rotated = await run('apply', rotatedSecret, '--diff', '-v');
-  t.is(rotated.code, 0, account(rotated));
+  t.is(rotated.code, 0, explain(rotated));
   assertNothingShown(t, rotated, 'human apply of a rotated secret');
   t.is(hostReport(await run('apply', rotatedSecret, '--json'), host.name)?.status, 'ok');
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { becomeVars, labAvailable, labHosts, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { ipv4Rules, onHost, tcpReachable, ufwStatus } from '../e2e/helpers.js';
-import { account, faultsFixtures, hostReport, labHostPublicKeyFile, runCli, waitFor, writeInventoryFor } from './helpers.js';
+import { explain, faultsFixtures, hostReport, labHostPublicKeyFile, runCli, waitFor, writeInventoryFor } from './helpers.js';
 
 const playbook = join(faultsFixtures, 'firewall.yml');
 const SSH_PORT = 2222;
@@ -45,7 +45,7 @@ serial(`on port ${SSH_PORT} with sudo: ufw allows ${SSH_PORT} before it is enabl
   });
 
   const run = await runCli(['apply', inventory, '--playbook', playbook, '--json']);
-  t.is(run.code, 0, account(run));
+  t.is(run.code, 0, explain(run));
   t.is(hostReport(run, host.name)?.status, 'changed');
   t.is(hostReport(run, host.name)?.tasks.find((task) => task.name === 'after the firewall')?.status, 'changed', 'the session survived the firewall');
 
@@ -59,7 +59,7 @@ serial(`on port ${SSH_PORT} with sudo: ufw allows ${SSH_PORT} before it is enabl
   const fresh = await sshExec(onPort, 'cat /etc/clamprovision-fault/after-firewall');
   t.is(fresh.stdout.trim(), 'still connected');
   const again = await runCli(['apply', inventory, '--playbook', playbook, '--json']);
-  t.is(again.code, 0, account(again));
+  t.is(again.code, 0, explain(again));
   t.is(hostReport(again, host.name)?.status, 'ok', 'idempotent, and reachable through the firewall');
   t.false(await tcpReachable(host.address, 9999), 'the firewall is up: other ports are closed');
 });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { labAvailable, labHosts, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { ADDRESSES_FILE, readJson } from '../lab/state.js';
 import { onHost } from '../e2e/helpers.js';
-import { account, faultsFixtures, hostReport, NO_HOST_ADDRESS, runCli, writeInventoryFor } from './helpers.js';
+import { explain, faultsFixtures, hostReport, NO_HOST_ADDRESS, runCli, writeInventoryFor } from './helpers.js';
 
 const playbook = join(faultsFixtures, 'marker.yml');
 const DEFAULT_CONNECT_TIMEOUT_S = 10;
@@ -74,11 +74,11 @@ serial('closed port, no route, wrong key and wrong password: those hosts are unr
   const taken = Object.values(readJson<Record<string, number>>(ADDRESSES_FILE, {})).map((octet) => `10.231.0.${octet}`);
   t.false(taken.includes(NO_HOST_ADDRESS), `${NO_HOST_ADDRESS} was given to a lab host: pick another unused address`);
   const run = await runCli(['apply', inventory, '--playbook', playbook, '--json']);
-  t.is(run.code, 4, account(run));
-  t.true(run.ms < (DEFAULT_CONNECT_TIMEOUT_S + MARGIN_S) * 1000, `the run took ${run.ms} ms\n${account(run)}`);
+  t.is(run.code, 4, explain(run));
+  t.true(run.ms < (DEFAULT_CONNECT_TIMEOUT_S + MARGIN_S) * 1000, `the run took ${run.ms} ms\n${explain(run)}`);
 
   for (const name of [good.name, names.byPassword]) {
-    t.is(hostReport(run, name)?.status, 'changed', `${name}\n${account(run)}`);
+    t.is(hostReport(run, name)?.status, 'changed', `${name}\n${explain(run)}`);
   }
   t.is(await onHost(good, 'cat /etc/clamprovision-fault/marker'), `converged on ${good.name}`);
   t.is(await onHost(other, 'cat /etc/clamprovision-fault/marker'), `converged on ${names.byPassword}`);
@@ -91,7 +91,7 @@ serial('closed port, no route, wrong key and wrong password: those hosts are unr
   };
   for (const [name, reason] of Object.entries(reasons)) {
     const host = hostReport(run, name);
-    t.is(host?.status, 'unreachable', `${name}\n${account(run)}`);
+    t.is(host?.status, 'unreachable', `${name}\n${explain(run)}`);
     t.regex(host?.error ?? '', reason, name);
     t.deepEqual(host?.tasks, [], `${name} ran no task`);
   }
@@ -101,7 +101,7 @@ serial('closed port, no route, wrong key and wrong password: those hosts are unr
 
   // the human report says the same
   const text = await runCli(['apply', inventory, '--playbook', playbook, '--limit', `${names.closedPort},${good.name}`]);
-  t.is(text.code, 4, account(text));
+  t.is(text.code, 4, explain(text));
   t.regex(text.stdout + text.stderr, /closed-port.*unreachable|unreachable.*closed-port/i);
   t.regex(text.stdout + text.stderr, /connection refused/i);
 });
@@ -119,10 +119,10 @@ serial('an sshd that accepts the connection but never answers: unreachable after
     const inventory = writeInventoryFor([good, { name: 'hung-sshd', address: '127.0.0.1' }], {}, { 'hung-sshd': { ansible_port: port } });
     const timeoutS = 4;
     const run = await runCli(['apply', inventory, '--playbook', playbook, '--json', '--connect-timeout', String(timeoutS)]);
-    t.is(run.code, 4, account(run));
+    t.is(run.code, 4, explain(run));
     t.is(hostReport(run, 'hung-sshd')?.status, 'unreachable');
     t.regex(hostReport(run, 'hung-sshd')?.error ?? '', /timed out/i);
-    t.is(hostReport(run, good.name)?.status, 'ok', account(run));
+    t.is(hostReport(run, good.name)?.status, 'ok', explain(run));
     t.true(run.ms >= timeoutS * 1000, `gave up after ${run.ms} ms, before the timeout`);
     t.true(run.ms < (timeoutS + MARGIN_S) * 1000, `took ${run.ms} ms`);
     t.true(sockets.length >= 1, 'the tool did connect to the listener');
