@@ -22,8 +22,6 @@ export interface ConvergeOptions extends PrepareOptions {
   lockTimeout: number;
 }
 
-export { EXIT };
-
 async function askBecomePassword(): Promise<string> {
   if (!process.stdin.isTTY) {
     throw new InputError('-K/--ask-become-pass needs a terminal; without one set ansible_become_password: "${BECOME_PASSWORD}" in the inventory');

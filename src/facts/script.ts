@@ -1,3 +1,4 @@
+import { shellQuote } from '../core/shell-quote.js';
 import { mergeFactRequests } from './merge.js';
 import type { FactRequest } from './types.js';
 
@@ -24,11 +25,6 @@ export const FACTS_PROTOCOL_VERSION = 1;
 /** Files larger than this are hashed but not transferred (no diff is shown for them). */
 export const MAX_CONTENT_BYTES = 256 * 1024;
 
-/** Single-quotes a string for POSIX sh. */
-export function shellQuote(value: string): string {
-  if (value !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
 
 export function encodeKey(key: string): string {
   return Buffer.from(key, 'utf8').toString('base64');

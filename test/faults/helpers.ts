@@ -2,6 +2,7 @@
  * Helpers of the fault tests (issue 7): run the real CLI (in the foreground or in the background),
  * poll with a bound, run things on a lab host in the background, read host-key fingerprints.
  */
+import { shellQuote } from '../../src/core/shell-quote.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,13 +30,10 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 
 /** Starts `command` on the host detached from our SSH session (it keeps running after we disconnect). */
 export async function onHostInBackground(host: LabHost, command: string, logFile = '/dev/null'): Promise<void> {
-  const result = await sshExec(host, `setsid nohup sh -c ${quote(command)} >${logFile} 2>&1 </dev/null & echo started`);
+  const result = await sshExec(host, `setsid nohup sh -c ${shellQuote(command)} >${logFile} 2>&1 </dev/null & echo started`);
   if (!result.stdout.includes('started')) throw new Error(`could not start on ${host.name}: ${result.stderr}`);
 }
 
-export function quote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
 
 /** `ssh-keygen -lf`: the SHA256 fingerprint of a public key (file or key line), e.g. "SHA256:abc…". */
 export function fingerprintOf(publicKeyFile: string): string {

@@ -1,4 +1,4 @@
-import { shellQuote } from '../../facts/script.js';
+import { shellQuote } from '../../core/shell-quote.js';
 
 export { shellQuote };
 
