@@ -89,13 +89,14 @@ serial('killed while writing a file: the old file stays whole, a re-run writes t
   t.is(await remoteDigest(), digest(oldContent));
 
   // A watcher on the host: as soon as the new content is being written to its temporary file, kill
-  // the writing shell (SIGKILL: no trap runs, as in a crash) and the SSH session at once.
+  // the session of the task's script shell (`sh -s`: base64 may already have finished the 24 MB by
+  // the time the watcher looks) with SIGKILL, so no trap runs, as in a crash, and the SSH session.
   await onHost(victim, 'rm -f /tmp/watcher.log');
   await onHostInBackground(
     victim,
     `i=0; while [ $i -lt 1200 ]; do ` +
       `for f in /etc/clamprovision-fault/.big.dat.clamprovision-*; do ` +
-      `if [ -s "$f" ]; then sid=$(ps -o sid= -p $(pgrep -x base64 | head -n1) | tr -d " "); ` +
+      `if [ -s "$f" ]; then sid=$(ps -o sid= -p "$(pgrep -f '^sh -s' | head -n1)" | tr -d " "); ` +
       `echo "killed while writing $f ($(stat -c %s "$f") bytes)"; pkill -KILL -s "$sid"; ${KILL_ROOT_SESSIONS}; exit 0; fi; done; ` +
       `i=$((i+1)); sleep 0.05; done; echo "never saw the temporary file"`,
     '/tmp/watcher.log',
