@@ -88,16 +88,22 @@ serial('killed while writing a file: the old file stays whole, a re-run writes t
   t.is(first.code, 0, explain(first));
   t.is(await remoteDigest(), digest(oldContent));
 
-  // A watcher on the host: as soon as the new content is being written to its temporary file, kill
-  // the session of the task's script shell (`sh -s`: base64 may already have finished the 24 MB by
-  // the time the watcher looks) with SIGKILL, so no trap runs, as in a crash, and the SSH session.
-  await onHost(victim, 'rm -f /tmp/watcher.log');
+  // On a quiet machine the 24 MB are decoded in tens of ms, too fast to cut off reliably. A stand-in
+  // base64 in /usr/local/bin (first in the scripts' PATH) decodes like the real one but holds after
+  // the first MiB, so the run is always caught mid-write; it is removed again before the re-run.
+  await onHost(
+    victim,
+    `printf '%s\\n' '#!/bin/sh' 'if [ "$1" = -d ]; then /usr/bin/base64 "$@" | { head -c 1048576; sleep 60; cat; }; else exec /usr/bin/base64 "$@"; fi' ` +
+      `> /usr/local/bin/base64 && chmod 755 /usr/local/bin/base64 && rm -f /tmp/watcher.log`,
+  );
+  // A watcher on the host: once the temporary file holds that first MiB, kill the writer's whole
+  // session (the task's script shell too) with SIGKILL, so no trap runs, as in a crash, then the SSH session.
   await onHostInBackground(
     victim,
     `i=0; while [ $i -lt 1200 ]; do ` +
       `for f in /etc/clamprovision-fault/.big.dat.clamprovision-*; do ` +
-      `if [ -s "$f" ]; then sid=$(ps -o sid= -p "$(pgrep -f '^sh -s' | head -n1)" | tr -d " "); ` +
-      `echo "killed while writing $f ($(stat -c %s "$f") bytes)"; pkill -KILL -s "$sid"; ${KILL_ROOT_SESSIONS}; exit 0; fi; done; ` +
+      `if [ -f "$f" ] && [ "$(stat -c %s "$f")" -ge 1048576 ]; then sid=$(ps -o sid= -p "$(pgrep -x base64 | head -n1)" | tr -d " "); pkill -KILL -s "$sid"; ${KILL_ROOT_SESSIONS}; ` +
+      `echo "killed while writing $f ($(stat -c %s "$f") bytes)"; exit 0; fi; done; ` +
       `i=$((i+1)); sleep 0.05; done; echo "never saw the temporary file"`,
     '/tmp/watcher.log',
   );
@@ -107,6 +113,7 @@ serial('killed while writing a file: the old file stays whole, a re-run writes t
   t.is(cut.code, 3, explain(cut));
   t.is(hostReport(cut, victim.name)?.status, 'failed');
   t.is(await remoteDigest(), digest(oldContent), 'the file is still the whole old file');
+  await onHost(victim, 'rm -f /usr/local/bin/base64');
 
   const again = await runCli(['apply', writeInventoryFor([victim], { big_file_src: newFile }), '--playbook', bigFilePlaybook, '--json']);
   t.is(again.code, 0, explain(again));
