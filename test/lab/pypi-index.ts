@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type http from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { run, runOk, say } from './exec.js';
-import { PYPI_DIR } from './state.js';
+import { PYPI_DIR, wheelhouseDir } from './state.js';
 
-/** Bump when the set of served files changes, so that an old cache is filled again. */
-const PYPI_RECIPE = 'clamprovision-lab pypi v2';
+/**
+ * Bump when the set of served files changes, so that an old cache is filled again. (A changed
+ * wheelhouse refills it too: the stamp holds the digest of its SHA256SUMS.)
+ */
+const PYPI_RECIPE = 'clamprovision-lab pypi v3 (with the CLAM wheelhouse)';
 const STAMP = '.clamprovision-lab-pypi';
 const SOURCE_SUITES = ['bookworm', 'trixie'];
 /**
@@ -20,12 +23,70 @@ const WHEEL_PACKAGES: Record<string, string[]> = {
   trixie: ['python3-setuptools-whl', 'python3-pip-whl'],
 };
 
+function stampText(wheelhouseDigest: string): string {
+  return `${PYPI_RECIPE}\nwheelhouse ${wheelhouseDigest}\n`;
+}
+
 export function pypiReady(): boolean {
   try {
-    return readFileSync(join(PYPI_DIR, STAMP), 'utf8').trim() === PYPI_RECIPE;
+    return readFileSync(join(PYPI_DIR, STAMP), 'utf8') === stampText(readWheelhouseSums(wheelhouseDir()).digest);
   } catch {
     return false;
   }
+}
+
+const sha256Hex = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
+
+/** `HEX  NAME` lines as sha256sum(1) writes them (`HEX *NAME` in binary mode); `source` names the file in errors. */
+export function parseSha256Sums(text: string, source: string): Array<{ name: string; sha256: string }> {
+  const entries: Array<{ name: string; sha256: string }> = [];
+  text.split('\n').forEach((line, index) => {
+    if (line.trim() === '') return;
+    const match = /^([0-9a-fA-F]{64}) [ *](.+)$/.exec(line);
+    if (!match?.[1] || !match[2] || match[2].includes('/')) {
+      throw new Error(`${source}:${index + 1}: not a "SHA256  FILE" line: ${line}`);
+    }
+    entries.push({ name: match[2], sha256: match[1].toLowerCase() });
+  });
+  return entries;
+}
+
+export interface Wheelhouse {
+  dir: string;
+  /** sha256 of its SHA256SUMS: changes whenever a file is added, removed or replaced */
+  digest: string;
+  files: Array<{ name: string; path: string; sha256: string }>;
+}
+
+function readWheelhouseSums(dir: string): Wheelhouse {
+  const sumsPath = join(dir, 'SHA256SUMS');
+  let text: string;
+  try {
+    text = readFileSync(sumsPath, 'utf8');
+  } catch (err) {
+    throw new Error(`the wheelhouse ${dir} has no readable SHA256SUMS: ${(err as Error).message}`);
+  }
+  const files = parseSha256Sums(text, sumsPath).map((e) => ({ ...e, path: join(dir, e.name) }));
+  return { dir, digest: sha256Hex(text), files };
+}
+
+/**
+ * The wheelhouse's files, each checked against SHA256SUMS. Throws naming the file that is missing,
+ * differs from its sum, or is a distribution that SHA256SUMS does not list.
+ */
+export function verifiedWheelhouse(dir: string = wheelhouseDir()): Wheelhouse {
+  const wheelhouse = readWheelhouseSums(dir);
+  for (const file of wheelhouse.files) {
+    if (!existsSync(file.path)) throw new Error(`wheelhouse file ${file.path} is listed in SHA256SUMS but missing`);
+    const actual = sha256Hex(readFileSync(file.path));
+    if (actual !== file.sha256) {
+      throw new Error(`wheelhouse file ${file.path} does not match SHA256SUMS: sha256 ${actual}, expected ${file.sha256}`);
+    }
+  }
+  const listed = new Set(wheelhouse.files.map((f) => f.name));
+  const unlisted = readdirSync(dir).find((name) => projectOfFile(name) !== null && !listed.has(name));
+  if (unlisted) throw new Error(`wheelhouse file ${join(dir, unlisted)} is not listed in SHA256SUMS`);
+  return wheelhouse;
 }
 
 /**
@@ -68,13 +129,15 @@ async function sdistFromOrig(orig: string, version: string, work: string): Promi
 }
 
 /**
- * Fills the index directory from Debian's archive: uWSGI's orig tarball (which is the PyPI sdist)
- * for each suite, and the wheels Debian ships of setuptools, wheel and pip.
+ * Fills the index directory: every file of the wheelhouse (CLAM and its dependencies), and from
+ * Debian's archive uWSGI's orig tarball (which is the PyPI sdist) for each suite and the wheels
+ * Debian ships of setuptools, wheel and pip.
  */
 export async function ensurePypiFiles(): Promise<void> {
   if (pypiReady()) return;
   const started = Date.now();
-  say('filling the lab Python index from Debian (uWSGI source, setuptools/wheel/pip wheels)…');
+  const wheelhouse = verifiedWheelhouse();
+  say(`filling the lab Python index from ${wheelhouse.dir} and Debian (uWSGI source, setuptools/wheel/pip wheels)…`);
   const work = mkdtempSync(join(tmpdir(), 'clamprovision-lab-pypi-'));
   try {
     for (const sub of ['sources.list.d', 'lists/partial', 'cache/archives/partial', 'src', 'debs', 'unpacked']) {
@@ -88,7 +151,7 @@ export async function ensurePypiFiles(): Promise<void> {
     const apt = privateAptOptions(work);
     await runOk('apt-get', [...apt, 'update']);
 
-    const collected: string[] = [];
+    const collected: string[] = wheelhouse.files.map((f) => f.path);
     for (const suite of SOURCE_SUITES) {
       const dir = join(work, 'src', suite);
       mkdirSync(dir);
@@ -127,7 +190,7 @@ export async function ensurePypiFiles(): Promise<void> {
       copyFileSync(file, tmp);
       renameSync(tmp, join(PYPI_DIR, basename(file)));
     }
-    writeFileSync(join(PYPI_DIR, STAMP), `${PYPI_RECIPE}\n`);
+    writeFileSync(join(PYPI_DIR, STAMP), stampText(wheelhouse.digest));
     say(`lab Python index ready in ${Math.round((Date.now() - started) / 1000)} s: ${collected.map((f) => basename(f)).join(', ')}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -161,7 +224,7 @@ export function createPypiHandler(dir: string) {
     const { mtimeMs } = statSync(path);
     const known = hashes.get(file);
     if (known && known.mtimeMs === mtimeMs) return known.sha256;
-    const sha256 = createHash('sha256').update(readFileSync(path)).digest('hex');
+    const sha256 = sha256Hex(readFileSync(path));
     hashes.set(file, { mtimeMs, sha256 });
     return sha256;
   };

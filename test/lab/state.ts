@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const SUITES = ['bookworm', 'trixie'] as const;
 export type Suite = (typeof SUITES)[number];
@@ -39,6 +40,27 @@ export const SERVERS_PIDFILE = join(STATE_DIR, 'servers.pid');
 export const SERVERS_LOG = join(STATE_DIR, 'servers.log');
 export const APT_CACHE_DIR = join(CACHE_DIR, 'apt');
 export const PYPI_DIR = join(CACHE_DIR, 'pypi');
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * CLAM 3.3.0 and its dependencies as wheels (PyPI is not reachable): $CLAMPROVISION_WHEELHOUSE, else
+ * beside the repository as in the project workspace, else /work/shared/wheelhouse (CI tests a clone
+ * elsewhere).
+ */
+export function wheelhouseDir(env: NodeJS.ProcessEnv = process.env, repoRoot = REPO_ROOT): string {
+  const fromEnv = env.CLAMPROVISION_WHEELHOUSE;
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) throw new Error(`CLAMPROVISION_WHEELHOUSE=${fromEnv}: no such directory`);
+    return resolve(fromEnv);
+  }
+  const candidates = [join(repoRoot, '..', 'shared', 'wheelhouse'), '/work/shared/wheelhouse'];
+  const found = candidates.find((dir) => existsSync(dir));
+  if (!found) {
+    throw new Error(`no wheelhouse with CLAM's wheels: looked in ${candidates.join(' and ')}; set CLAMPROVISION_WHEELHOUSE to its directory`);
+  }
+  return found;
+}
 
 export function rootfsDir(suite: Suite): string {
   return join(CACHE_DIR, `rootfs-${suite}`);
