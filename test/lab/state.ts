@@ -144,20 +144,27 @@ export function hostOctet(address: string): number {
 }
 
 /**
- * Serialises every lab mutation across processes (parallel ava workers call `up` at once). flock(1)
- * holds the lock as long as its child `cat` runs; `cat` ends when our end of its stdin closes, which
- * also happens if this process dies, so a crashed holder never leaves the lab locked.
+ * Serialises every lab mutation across processes (parallel ava workers call `up` at once).
  */
-export async function withLabLock<T>(fn: () => Promise<T>): Promise<T> {
+export function withLabLock<T>(fn: () => Promise<T>): Promise<T> {
   mkdirSync(SHARED_STATE_DIR, { recursive: true });
-  const holder = spawn('flock', ['-x', LOCK_FILE, 'sh', '-c', 'echo locked; exec cat'], {
+  return withFileLock(LOCK_FILE, 'another lab command', fn);
+}
+
+/**
+ * Runs `fn` holding an exclusive lock on `lockFile`. flock(1) holds the lock as long as its child
+ * `cat` runs; `cat` ends when our end of its stdin closes, which also happens if this process dies,
+ * so a crashed holder never leaves the lock behind. `holderName` says whom a waiting process waits for.
+ */
+export async function withFileLock<T>(lockFile: string, holderName: string, fn: () => Promise<T>): Promise<T> {
+  const holder = spawn('flock', ['-x', lockFile, 'sh', '-c', 'echo locked; exec cat'], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let waitingNoticeTimer: NodeJS.Timeout | undefined;
   await new Promise<void>((resolve, reject) => {
-    waitingNoticeTimer = setTimeout(() => process.stderr.write('lab: waiting for another lab command to finish…\n'), 2000);
+    waitingNoticeTimer = setTimeout(() => process.stderr.write(`lab: waiting for ${holderName} to finish…\n`), 2000);
     holder.on('error', reject);
-    holder.on('exit', (code) => reject(new Error(`flock on ${LOCK_FILE} ended early (exit ${code})`)));
+    holder.on('exit', (code) => reject(new Error(`flock on ${lockFile} ended early (exit ${code})`)));
     holder.stdout.once('data', () => resolve());
   }).finally(() => clearTimeout(waitingNoticeTimer));
   holder.removeAllListeners('exit');
