@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { InputError, InputErrors, type SourceLocation } from '../core/errors.js';
@@ -6,7 +7,7 @@ import { secrets } from '../core/secrets.js';
 import { didYouMean } from '../input/suggest.js';
 import { locate, locateKey, locatePath, registerLocation } from '../input/yaml-source.js';
 import { localPath, unreadableFile } from '../inventory/connection.js';
-import { sourceDigest } from './source-tree.js';
+import { listSourceFiles, sourceDigest } from './source-tree.js';
 
 /** Variables of the built-in CLAM playbook (`vars_schema: clam`), per the SPEC's tables. */
 
@@ -43,8 +44,15 @@ const SIZE = 'must be a size like 1g, 500m or 1048576';
 
 const SERVICE_KEYS = [
   'name', 'source', 'wsgi', 'url_prefix', 'uwsgi_port', 'processes', 'threads', 'pip_packages',
-  'env', 'data_dir', 'static', 'client_max_body_size', 'secrets',
+  'env', 'data_dir', 'static', 'client_max_body_size', 'secrets', 'apt_packages', 'request_timeout', 'clam',
 ] as const;
+
+/** Debian packages a CLAM service needs at run time: lxml's libraries, CLAM's archivers and converters. */
+export const CLAM_APT_PACKAGES = ['libxml2', 'libxslt1.1', 'zip', 'bzip2', 'poppler-utils', 'catdoc'];
+/** nginx's XSLT filter, for rendering CLAM's interface on the server. */
+export const NGINX_XSLT_PACKAGE = 'libnginx-mod-http-xslt-filter';
+const DEFAULT_REQUEST_TIMEOUT = 600;
+const aptPackage = z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, { error: 'must be a Debian package name like poppler-utils' });
 
 const serviceSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_]+$/, { error: 'must consist of letters, digits and _ only (it names the systemd unit and the paths on the host)' }),
@@ -63,6 +71,9 @@ const serviceSchema = z.strictObject({
     .transform(String)
     .optional(),
   secrets: z.array(text).optional(),
+  apt_packages: z.array(aptPackage).optional(),
+  request_timeout: numeric(z.int().min(1).max(86400)).optional(),
+  clam: flag.optional(),
 });
 
 const varsSchema = z.object({
@@ -80,6 +91,12 @@ const varsSchema = z.object({
     .optional(),
   pip_index_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).nullish(),
   pip_trusted_host: configWord.nullish(),
+  public_url: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL like https://clam.example.org' })
+    .refine((value) => /^https?:\/\/[^/?#]+\/?$/.test(value), { error: 'must be only scheme, host and port (the url_prefix of each service is added to it)' })
+    .nullish(),
+  trusted_proxies: z.array(z.string().refine(isAddressOrCidr, { error: 'must be an IP address or a network like 10.0.0.0/8' })).optional(),
+  server_side_xslt: flag.optional(),
   nginx_extra: z.string().optional(),
   apache_extra: z.string().optional(),
   services: z.array(serviceSchema).min(1, { error: 'must list at least one webservice' }),
@@ -109,9 +126,23 @@ export interface ClamService {
   static: ClamStatic | null;
   client_max_body_size: string;
   secrets: string[];
+  apt_packages: string[];
+  /** seconds the webserver waits for the service (long uploads, archives built on request) */
+  request_timeout: number;
+  /** a CLAM webservice: CLAM's health check, public URL, secrets and packages apply */
+  is_clam: boolean;
+  /** where users reach it: scheme://host[:port]/prefix (no trailing slash) */
+  public_url: string;
+  /** CLAM's interface rendered to HTML by nginx's XSLT filter for browsers */
+  server_side_xslt: boolean;
   venv: string;
   src_dir: string;
   config_dir: string;
+  /** the WSGI entry point every webserver mode runs: sets the environment, then runs `wsgi` */
+  entry_point: string;
+  env_file: string;
+  /** CLAM's SECRET_KEY and PRIVATEACCESSTOKEN, generated on the host once */
+  clam_secrets_file: string;
   unit: string;
 }
 
@@ -124,10 +155,22 @@ export interface ClamVars {
   firewall_allow: string[];
   pip_index_url: string | null;
   pip_trusted_host: string | null;
+  /** scheme://host[:port] users reach this host's services at */
+  public_origin: string;
+  public_scheme: 'http' | 'https';
+  /** host[:port] of public_origin: what the webserver sends as X-Forwarded-Host */
+  public_authority: string;
+  trusted_proxies: string[];
+  server_side_xslt: boolean;
   nginx_extra: string;
   apache_extra: string;
   services: ClamService[];
+  /** Debian packages of the services (CLAM's runtime, apt_packages, nginx's XSLT filter) */
+  service_apt_packages: string[];
+  /** what the plain-WSGI services' health check fetches on the host */
   health_urls: string[];
+  /** the CLAM services' health checks (see src/clam/health-check.ts) */
+  clam_checks: Array<Record<string, unknown>>;
 }
 
 export interface ClamHost {
@@ -161,29 +204,69 @@ function buildClamVars(data: ParsedVars, raw: Record<string, unknown>, host: Cla
   const webserver = data.webserver ?? 'nginx';
   const http_port = data.http_port ?? 80;
   const tls = data.tls ? readTls(data.tls, raw.tls as Record<string, unknown>, host, problems) : null;
+  const server_name = data.server_name ?? host.name;
+  const public_origin = (data.public_url ?? defaultOrigin(server_name, http_port, tls !== null)).replace(/\/$/, '');
+  const public_scheme = public_origin.startsWith('https:') ? 'https' : 'http';
+  const public_authority = public_origin.replace(/^https?:\/\//, '');
 
-  const services = data.services.map((service, index) => buildService(service, index, rawServices[index]!, host, problems));
+  if (data.server_side_xslt === true && webserver !== 'nginx') {
+    problems.add(`server_side_xslt: rendering CLAM's interface on the server needs nginx's XSLT filter; Apache has none (set it to false, or use webserver: nginx)`, locate(raw, 'server_side_xslt'));
+  }
+  const server_side_xslt = data.server_side_xslt ?? webserver === 'nginx';
+
+  const site = { webserver, public_origin, server_side_xslt };
+  const services = data.services.map((service, index) => buildService(service, index, rawServices[index]!, host, site, problems));
   checkUniqueness(services, rawServices, webserver, http_port, tls !== null, sshPort(raw), problems);
 
   // Checked on the host itself, following no redirects. With tls, HTTP only redirects, so the
   // check asks HTTPS on 443 directly (curl -k: the certificate names server_name, not 127.0.0.1).
   // It must send `Host: server_name`, or a default site of the webserver may answer instead.
   const base = tls ? `https://127.0.0.1:${HTTPS_PORT}` : `http://127.0.0.1:${http_port}`;
-  const health_urls = services.map((service) => `${base}${service.url_prefix === '/' ? '' : service.url_prefix}/`);
+  const localUrl = (service: ClamService) => `${base}${service.url_prefix === '/' ? '' : service.url_prefix}/`;
+  const health_urls = services.filter((service) => !service.is_clam).map(localUrl);
+  const clam_checks = services
+    .filter((service) => service.is_clam)
+    .map((service) => ({
+      name: service.name,
+      args: {
+        url: localUrl(service),
+        host_header: server_name,
+        public_url: service.public_url,
+        venv: service.venv,
+        env_file: service.env_file,
+        wsgi: service.wsgi,
+        user: 'clam',
+      },
+    }));
+  const anyClam = services.some((service) => service.is_clam);
+  const service_apt_packages = [
+    ...new Set([
+      ...(anyClam ? CLAM_APT_PACKAGES : []),
+      ...(webserver === 'nginx' && services.some((service) => service.server_side_xslt) ? [NGINX_XSLT_PACKAGE] : []),
+      ...services.flatMap((service) => service.apt_packages),
+    ]),
+  ];
 
   return {
     webserver,
-    server_name: data.server_name ?? host.name,
+    server_name,
     http_port,
     tls,
     firewall: data.firewall ?? true,
     firewall_allow: data.firewall_allow ?? [],
     pip_index_url: data.pip_index_url ?? null,
     pip_trusted_host: data.pip_trusted_host ?? null,
+    public_origin,
+    public_scheme,
+    public_authority,
+    trusted_proxies: data.trusted_proxies ?? [],
+    server_side_xslt,
     nginx_extra: data.nginx_extra ?? '',
     apache_extra: data.apache_extra ?? '',
     services,
+    service_apt_packages,
     health_urls,
+    clam_checks,
   };
 }
 
@@ -205,7 +288,27 @@ function registerPrivateKey(file: string): void {
   for (const line of content.split(/\r?\n/)) if (line.length >= 16 && !line.startsWith('-----')) secrets.add(line.trim());
 }
 
-function buildService(service: ParsedService, index: number, raw: Record<string, unknown>, host: ClamHost, problems: Problems): ClamService {
+/** The URL users type for this host: the port only when it is not the scheme's default. */
+function defaultOrigin(serverName: string, httpPort: number, tls: boolean): string {
+  if (tls) return `https://${serverName}`;
+  return httpPort === 80 ? `http://${serverName}` : `http://${serverName}:${httpPort}`;
+}
+
+function isAddressOrCidr(value: string): boolean {
+  const [address = '', bits, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+interface SiteSettings {
+  webserver: Webserver;
+  public_origin: string;
+  server_side_xslt: boolean;
+}
+
+function buildService(service: ParsedService, index: number, raw: Record<string, unknown>, host: ClamHost, site: SiteSettings, problems: Problems): ClamService {
   const name = service.name;
   const label = `service '${name}'`;
   const home = `/opt/clam/${name}`;
@@ -242,9 +345,30 @@ function buildService(service: ParsedService, index: number, raw: Record<string,
     else if (!/^\/([A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*)?$/.test(url_prefix)) problems.add(`${label}: url_prefix '${url_prefix}' may only hold letters, digits, . _ ~ - between single slashes`, where);
   }
 
-  const env: Record<string, string> = { ...(service.env ?? {}) };
+  const pip_packages = service.pip_packages ?? [];
+  const clamInPip = pip_packages.some((requirement) => /^clam($|[\s<>=!~;,[])/i.test(requirement));
+  const localWsgi = source !== null && !path.posix.isAbsolute(service.wsgi) ? path.join(source, path.posix.normalize(service.wsgi)) : null;
+  const is_clam = service.clam ?? (clamInPip || (localWsgi !== null && importsClam(localWsgi)));
+  const source_is_package = source !== null && (existsSync(path.join(source, 'pyproject.toml')) || existsSync(path.join(source, 'setup.py')));
+  const public_url = `${site.public_origin}${url_prefix === '/' ? '' : url_prefix}`;
+  const config_dir = `/etc/clam/${name}`;
+
+  if (service.env?.CLAMFORCEURL !== undefined) {
+    problems.add(`${label}: env CLAMFORCEURL is set by clamprovision from the public URL (${public_url}); to change it set public_url (scheme://host[:port]) or server_name, http_port and tls`, locateKey(raw.env as object, 'CLAMFORCEURL'));
+  }
   const data_dir = service.data_dir ?? `/var/lib/clam/${name}`;
-  env.CLAM_ROOT ??= data_dir;
+  // The same environment for uWSGI, mod_wsgi and the processes they start (CLAM's dispatcher and
+  // the tool it runs): the virtualenv first on PATH, the source directory on the Python path when
+  // the service is not pip-installed (the dispatcher imports the settings module by name).
+  const env: Record<string, string> = {
+    VIRTUAL_ENV: `${home}/venv`,
+    PATH: `${home}/venv/bin:/usr/local/bin:/usr/bin:/bin`,
+    ...(source_is_package ? {} : { PYTHONPATH: path.posix.dirname(wsgi) }),
+    CLAM_ROOT: data_dir,
+    ...(is_clam ? { CLAMFORCEURL: public_url } : {}),
+    ...(is_clam && localWsgi !== null && source !== null ? clamConfigFile(source, src_dir, localWsgi) : {}),
+    ...(service.env ?? {}),
+  };
 
   const secretNames = service.secrets ?? [];
   secretNames.forEach((secret, secretIndex) => {
@@ -257,17 +381,14 @@ function buildService(service: ParsedService, index: number, raw: Record<string,
     }
   });
 
-  const pip_packages = service.pip_packages ?? [];
   let staticFiles: ClamStatic | null = null;
   if (service.static !== undefined) staticFiles = service.static;
-  else if (pip_packages.some((requirement) => /^clam($|[\s<>=!~;,[])/i.test(requirement))) {
-    staticFiles = { url: url_prefix === '/' ? '/static' : `${url_prefix}/static`, dir: `${home}/static` };
-  }
+  else if (is_clam) staticFiles = { url: url_prefix === '/' ? '/static' : `${url_prefix}/static`, dir: `${home}/static` };
 
   return {
     name,
     source,
-    source_is_package: source !== null && (existsSync(path.join(source, 'pyproject.toml')) || existsSync(path.join(source, 'setup.py'))),
+    source_is_package,
     source_digest: source !== null ? sourceDigest(source) : null,
     wsgi,
     url_prefix,
@@ -280,11 +401,45 @@ function buildService(service: ParsedService, index: number, raw: Record<string,
     static: staticFiles,
     client_max_body_size: service.client_max_body_size ?? '1g',
     secrets: secretNames,
+    apt_packages: service.apt_packages ?? [],
+    request_timeout: service.request_timeout ?? DEFAULT_REQUEST_TIMEOUT,
+    is_clam,
+    public_url,
+    // the XSL is read from CLAM's static directory: only where the webserver serves it from there
+    server_side_xslt: site.server_side_xslt && is_clam && staticFiles !== null,
     venv: `${home}/venv`,
     src_dir,
-    config_dir: `/etc/clam/${name}`,
+    config_dir,
+    entry_point: `${config_dir}/app.wsgi`,
+    env_file: `${config_dir}/env`,
+    clam_secrets_file: `${config_dir}/clam-secrets`,
     unit: `clam-${name}`,
   };
+}
+
+/** Whether a WSGI script runs CLAM (it imports CLAM's service module). */
+function importsClam(wsgiFile: string): boolean {
+  try {
+    return /^\s*(import\s+clam\b|from\s+clam\b)/m.test(readFileSync(wsgiFile, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * CONFIGFILE for CLAM's loadconfig(): `NAME.config.yml` (or .yaml) beside the WSGI script, else the
+ * only `*.config.yml` of the source (top level or one directory down); none when that is ambiguous
+ * (CLAM then searches itself).
+ */
+function clamConfigFile(source: string, srcDir: string, localWsgi: string): { CONFIGFILE?: string } {
+  const relative = (file: string) => path.relative(source, file).split(path.sep).join('/');
+  const stem = path.basename(localWsgi).replace(/\.[^.]*$/, '');
+  for (const extension of ['yml', 'yaml']) {
+    const beside = path.join(path.dirname(localWsgi), `${stem}.config.${extension}`);
+    if (isFile(beside)) return { CONFIGFILE: `${srcDir}/${relative(beside)}` };
+  }
+  const found = listSourceFiles(source).filter((file) => file.split('/').length <= 2 && /\.config\.ya?ml$/.test(file));
+  return found.length === 1 ? { CONFIGFILE: `${srcDir}/${found[0]}` } : {};
 }
 
 function checkUniqueness(

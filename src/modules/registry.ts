@@ -1,3 +1,4 @@
+import { clamCheck } from '../clam/health-check.js';
 import { apt } from './apt.js';
 import { command } from './command.js';
 import { copy } from './copy.js';
@@ -22,4 +23,5 @@ export const modules: Record<string, ModuleDefinition<any>> = {
   ufw,
   command,
   http_check: httpCheck,
+  clam_check: clamCheck,
 };

@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import type { ModuleDefinition } from '../modules/types.js';
+import { script, shellQuote } from '../modules/lib/shell.js';
+
+/**
+ * `clam_check`: the health check of a CLAM service, as its users see it. Run on the host by
+ * `apply` (listed, not run, by `plan`), never "changed"; a failure fails the host with a sentence
+ * saying what is wrong:
+ * - the service answers through the webserver (`url`, with `Host: host_header`);
+ * - the base URL CLAM announces in its XML is the public URL (`public_url`), and the stylesheet it
+ *   names lies below it and answers as XML (else a browser shows a blank page);
+ * - the settings module that the WSGI script hands to `run_wsgi` imports in the environment CLAM's
+ *   dispatcher runs in (the service's env file, as the service user, from CLAM's own directory):
+ *   otherwise every job fails.
+ */
+const schema = z.strictObject({
+  /** the service's root, fetched on the host: http(s)://127.0.0.1:PORT/PREFIX/ */
+  url: z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'not an http(s) URL'),
+  /** the Host header the webserver expects (server_name) */
+  host_header: z.string().min(1),
+  /** the URL users reach the service at, without a trailing slash */
+  public_url: z.string().regex(/^https?:\/\/\S+$/, 'not an http(s) URL'),
+  venv: z.string().startsWith('/'),
+  env_file: z.string().startsWith('/'),
+  wsgi: z.string().startsWith('/'),
+  user: z.string().min(1),
+  timeout: z.number().int().positive().default(20),
+});
+
+export type ClamCheckArgs = z.output<typeof schema>;
+
+const CHECK_PY = String.raw`
+import ast, json, os, re, ssl, subprocess, sys, urllib.error, urllib.request
+
+args = json.loads(sys.argv[1])
+problems = []
+context = ssl.create_default_context()
+context.check_hostname = False
+context.verify_mode = ssl.CERT_NONE
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *_args, **_kwargs):
+        return None
+
+opener = urllib.request.build_opener(NoRedirects, urllib.request.HTTPSHandler(context=context))
+
+def get(url):
+    request = urllib.request.Request(url, headers={"Host": args["host_header"], "Accept": "application/xml"})
+    try:
+        with opener.open(request, timeout=args["timeout"]) as response:
+            return response.status, response.headers.get("Content-Type", ""), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Content-Type", ""), error.read()
+    except Exception as error:
+        return 0, "", str(error).encode()
+
+def read_env(path):
+    values = {}
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            match = re.match(r'^([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\]|\\.)*)"\s*$', line)
+            if match:
+                values[match.group(1)] = re.sub(r"\\(.)", r"\1", match.group(2))
+    return values
+
+def settings_module(wsgi):
+    """The module the WSGI script passes to clam.clamservice.run_wsgi(), by reading the script."""
+    tree = ast.parse(open(wsgi, encoding="utf-8").read(), wsgi)
+    argument = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            if name == "run_wsgi":
+                argument = node.args[0].id
+    if argument is None:
+        raise LookupError("it does not call clam.clamservice.run_wsgi(MODULE)")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if (alias.asname or alias.name.split(".")[0]) == argument:
+                    return alias.name if alias.asname else argument
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                if (alias.asname or alias.name) == argument:
+                    return node.module + "." + alias.name
+    raise LookupError("it passes '%s' to run_wsgi, which no import statement of the script binds" % argument)
+
+public = args["public_url"].rstrip("/")
+internal = args["url"].rstrip("/")
+status, content_type, body = get(args["url"])
+if status == 0 or status >= 500:
+    detail = body[:300].decode("utf-8", "replace").strip()
+    problems.append("GET %s (Host: %s): %s%s" % (args["url"], args["host_header"], "no answer" if status == 0 else "HTTP %d" % status, ": " + detail if detail else ""))
+elif status == 200:
+    text = body.decode("utf-8", "replace")
+    base = re.search(r'<clam\b[^>]*\bbaseurl="([^"]*)"', text)
+    stylesheet = re.search(r'<\?xml-stylesheet\b[^>]*\bhref="([^"]*)"', text)
+    if base is None:
+        problems.append("%s/ does not answer like CLAM (no baseurl in its XML; content type %s)" % (public, content_type or "none"))
+    elif base.group(1).rstrip("/") != public:
+        problems.append("CLAM announces its base URL as %s, but the service's public URL is %s: links and the stylesheet would point elsewhere (CLAM takes it from CLAMFORCEURL, or from X-Forwarded-Host with URLPREFIX when USE_FORWARDED_HOST is on)" % (base.group(1), public))
+    if stylesheet is not None and base is not None and base.group(1).rstrip("/") == public:
+        href = stylesheet.group(1)
+        if not href.startswith(public + "/"):
+            problems.append("CLAM names its stylesheet %s, outside its public URL %s" % (href, public))
+        else:
+            sheet_status, sheet_type, _ = get(internal + href[len(public):])
+            if sheet_status != 200 or not re.search(r"xml|xsl", sheet_type):
+                problems.append("the stylesheet %s answers HTTP %d (%s) instead of XML: browsers would show a blank page" % (href, sheet_status, sheet_type or "no content type"))
+elif status >= 400 and status not in (401, 403):
+    problems.append("GET %s (Host: %s): HTTP %d" % (args["url"], args["host_header"], status))
+
+try:
+    module = settings_module(args["wsgi"])
+except (OSError, SyntaxError, LookupError) as error:
+    problems.append("cannot tell CLAM's settings module from the WSGI script %s: %s" % (args["wsgi"], error))
+else:
+    # The dispatcher runs as a script from the virtualenv's bin, in CLAM's directory, and imports
+    # the settings module by name.
+    probe = "import os, sys; sys.path.pop(0); import clam; os.chdir(os.path.dirname(os.path.abspath(clam.__file__))); __import__(sys.argv[1])"
+    try:
+        env = read_env(args["env_file"])
+        result = subprocess.run([args["venv"] + "/bin/python3", "-c", probe, module], env=env, user=args["user"], group=args["user"], extra_groups=[],
+                                cwd="/", capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
+            problems.append("CLAM's dispatcher could not import the settings module '%s' (as user %s, with %s): %s" % (module, args["user"], args["env_file"], lines[-1] if lines else "exit %d" % result.returncode))
+    except Exception as error:
+        problems.append("could not try importing the settings module '%s' as user %s: %s" % (module, args["user"], error))
+
+for problem in problems:
+    print(problem, file=sys.stderr)
+sys.exit(1 if problems else 0)
+`;
+
+export const clamCheck: ModuleDefinition<ClamCheckArgs> = {
+  name: 'clam_check',
+  schema: schema as z.ZodType<ClamCheckArgs>,
+  facts: () => [],
+  plan(args) {
+    const python = `${args.venv}/bin/python3`;
+    return {
+      summary: [
+        `check ${args.public_url}/ answers as CLAM, announces that URL and serves its stylesheet`,
+        `check the settings module of ${args.wsgi} imports for CLAM's dispatcher as ${args.user}`,
+      ],
+      check: true,
+      script: script(
+        `test -x ${shellQuote(python)} || { echo ${shellQuote(`${python} is missing: the service's virtualenv was not created`)} >&2; exit 1; }`,
+        `${shellQuote(python)} -c ${shellQuote(CHECK_PY)} ${shellQuote(JSON.stringify(args))}`,
+      ),
+    };
+  },
+};
