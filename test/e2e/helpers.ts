@@ -44,8 +44,8 @@ export interface HttpAnswer {
 }
 
 /** GET from this machine (no redirects followed). */
-export async function httpGet(url: string, timeoutMs = 10_000): Promise<HttpAnswer> {
-  const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+export async function httpGet(url: string, timeoutMs = 10_000, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers });
   return { status: response.status, body: await response.text(), headers: response.headers };
 }
 
