@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { runClamJob } from '../lab/clam-client.js';
-import { labAvailable, labHosts, labUnavailableReason, type LabHost, type Suite } from '../lab/hosts.js';
+import { labAvailable, labHosts, labIndexTrustedHost, labUnavailableReason, type LabHost, type Suite } from '../lab/hosts.js';
 import { browserAvailable, closeBrowser, openPage } from './browser.js';
 import { apply, changedTasks, childPids, cli, explain, httpGet, mainPid, onHost, repoRoot, writeInventory, type CliRun } from './helpers.js';
 
@@ -205,6 +205,18 @@ export function registerClamSuite(options: ClamSuiteOptions): { serial: typeof t
     const plan = await cli(['plan', deployed.inventory]);
     deployed.runs.push(plan);
     t.is(plan.code, 0, explain(plan));
+  });
+
+  serial(`${options.webserver}: with this machine in trusted_proxies, its X-Forwarded-Host and -Proto reach CLAM`, async (t) => {
+    const deployed = current();
+    // the lab's hosts see this machine at the bridge address
+    const result = await apply(writeInventory([deployed.host], { ...deployed.vars, trusted_proxies: [`${labIndexTrustedHost()}/32`] }));
+    deployed.runs.push(result);
+    t.is(result.code, 0, explain(result));
+    const forwarded = await httpGet(`http://${deployed.host.address}/shout/`, 10_000, { Accept: 'application/xml', 'X-Forwarded-Host': 'clam.example.org', 'X-Forwarded-Proto': 'https' });
+    t.is(baseUrlOf(forwarded.body), 'https://clam.example.org/shout');
+    const direct = await httpGet(`http://${deployed.host.address}/shout/`, 10_000, { Accept: 'application/xml' });
+    t.is(baseUrlOf(direct.body), `http://${deployed.host.address}/shout`, 'without the headers: the public URL');
   });
 
   return { serial, deployment: current };
