@@ -1,11 +1,13 @@
 import test from 'ava';
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { clamCheck } from '../../../src/clam/health-check.js';
 import { normalizeClamVars, type ClamService, type ClamVars } from '../../../src/clam/variables.js';
 import { inputErrorsIn } from '../../../src/core/errors.js';
 import { secrets } from '../../../src/core/secrets.js';
 import { parseYamlText } from '../../../src/input/yaml-source.js';
 import { lines, tempTree } from '../input/temp-files.js';
+import { examplesDir } from '../templates/render.js';
 
 const HOST_LOCATION = { file: 'inventory.yml', line: 3, col: 5 };
 
@@ -55,18 +57,34 @@ test('defaults of a minimal host and service', (t) => {
       processes: 2,
       threads: 2,
       pip_packages: [],
-      env: { CLAM_ROOT: '/var/lib/clam/demo' },
+      // the script's directory on the Python path: the service is not pip-installed
+      env: { VIRTUAL_ENV: '/opt/clam/demo/venv', PATH: '/opt/clam/demo/venv/bin:/usr/local/bin:/usr/bin:/bin', PYTHONPATH: '/srv/demo', CLAM_ROOT: '/var/lib/clam/demo' },
       data_dir: '/var/lib/clam/demo',
       static: null,
       client_max_body_size: '1g',
       secrets: [],
+      apt_packages: [],
+      request_timeout: 600,
+      is_clam: false,
+      public_url: 'http://web1',
+      server_side_xslt: false,
       venv: '/opt/clam/demo/venv',
       src_dir: '/opt/clam/demo/src',
       config_dir: '/etc/clam/demo',
+      entry_point: '/etc/clam/demo/app.wsgi',
+      env_file: '/etc/clam/demo/env',
+      clam_secrets_file: '/etc/clam/demo/clam-secrets',
       unit: 'clam-demo',
     } satisfies ClamService,
   ]);
+  t.is(result.public_origin, 'http://web1');
+  t.is(result.public_scheme, 'http');
+  t.is(result.public_authority, 'web1');
+  t.deepEqual(result.trusted_proxies, []);
+  t.is(result.server_side_xslt, true);
+  t.deepEqual(result.service_apt_packages, []);
   t.deepEqual(result.health_urls, ['http://127.0.0.1:80/']);
+  t.deepEqual(result.clam_checks, []);
 });
 
 test('other variables pass through and the input is not changed', (t) => {
@@ -159,7 +177,15 @@ test('env values become strings, CLAM_ROOT follows data_dir unless set, and name
       '  - {name: b, wsgi: /b.wsgi, url_prefix: /b, env: {CLAM_ROOT: /data/b}}',
     ),
   );
-  t.deepEqual(result.services[0]!.env, { WORKERS: '3', SECRET_KEY: 'k-93f1c0de', CONFIGFILE: '/etc/a.yml', CLAM_ROOT: '/srv/data/a' });
+  t.deepEqual(result.services[0]!.env, {
+    VIRTUAL_ENV: '/opt/clam/a/venv',
+    PATH: '/opt/clam/a/venv/bin:/usr/local/bin:/usr/bin:/bin',
+    PYTHONPATH: '/',
+    CLAM_ROOT: '/srv/data/a',
+    WORKERS: '3',
+    SECRET_KEY: 'k-93f1c0de',
+    CONFIGFILE: '/etc/a.yml',
+  });
   t.deepEqual(result.services[0]!.secrets, ['SECRET_KEY']);
   t.is(result.services[1]!.env.CLAM_ROOT, '/data/b');
   t.is(result.services[1]!.data_dir, '/var/lib/clam/b');
@@ -213,6 +239,13 @@ const BAD: Array<[string, string[], string, RegExp]> = [
   ['relative wsgi without source', ['services:', '  - {name: a, wsgi: a.wsgi}'], '2:21', /needs a 'source' directory/],
   ['secret not in env', ['services:', '  - {name: a, wsgi: /a.wsgi, env: {TOKEN: x}, secrets: [TOKEN, PASSWORD]}'], '2:64', /secrets names 'PASSWORD', which is not a key of its env; env has TOKEN/],
   ['secret without env', ['services:', '  - {name: a, wsgi: /a.wsgi, secrets: [KEY]}'], '2:40', /env is empty/],
+  ['public_url with a path', ['public_url: https://clam.example.org/tools', ...demoService], '1:13', /public_url must be only scheme, host and port \(the url_prefix of each service is added to it\)/],
+  ['public_url not a URL', ['public_url: clam.example.org', ...demoService], '1:13', /public_url must be an http\(s\) URL like https:\/\/clam\.example\.org/],
+  ['server_side_xslt with Apache', ['webserver: apache-uwsgi', 'server_side_xslt: true', ...demoService], '2:19', /server_side_xslt: .*needs nginx's XSLT filter; Apache has none/],
+  ['apt_packages with a bad name', ['services:', '  - {name: a, wsgi: /a.wsgi, apt_packages: [poppler-utils, "Poppler Utils"]}'], '2:60', /apt_packages\[1\] must be a Debian package name like poppler-utils, not 'Poppler Utils'/],
+  ['request_timeout zero', ['services:', '  - {name: a, wsgi: /a.wsgi, request_timeout: 0}'], '2:47', /request_timeout must be at least 1, not 0/],
+  ['request_timeout over a day', ['services:', '  - {name: a, wsgi: /a.wsgi, request_timeout: 86401}'], '2:47', /request_timeout must be at most 86400, not 86401/],
+  ['env CLAMFORCEURL', ['services:', '  - name: a', '    wsgi: /a.wsgi', '    url_prefix: /a', '    pip_packages: [clam]', '    env:', '      CLAMFORCEURL: http://elsewhere/a'], '7:7', /env CLAMFORCEURL is set by clamprovision from the public URL \(http:\/\/web1\/a\); to change it set public_url/],
 ];
 
 for (const [title, yaml, at, message] of BAD) {
@@ -253,4 +286,203 @@ test('filesystem problems point at the value', (t) => {
 test('type errors of several services are reported together', (t) => {
   const errors = errorsOf(varsOf('services:', '  - {name: a, wsgi: 1}', '  - {name: b-c, wsgi: /b}', '  - {name: d, wsgi: /d, threads: -1}'));
   t.deepEqual(errors.map((e) => e.at), ['2:21', '3:12', '4:34']);
+});
+
+// --- what a CLAM service gets: its public URL, the forwarded headers, rendering, packages, checks
+
+/** Host variables from YAML whose services' sources are looked up in examples/ (shout, hello). */
+function examples(...yaml: string[]): ClamVars & Record<string, unknown> {
+  return normalize(varsOf(...yaml), examplesDir);
+}
+
+const shout = '  - {name: shout, source: shout, wsgi: shout.wsgi, url_prefix: /shout, pip_packages: [clam]}';
+const hello = '  - {name: hello, source: hello, wsgi: hello.wsgi, url_prefix: /hello}';
+const publicUrls = (result: ClamVars) => result.services.map((service) => service.public_url);
+
+test('public URL: the port only when it is not 80, https without a port with tls, the prefix appended', (t) => {
+  const root = '  - {name: r, wsgi: /r.wsgi}';
+  const svc = '  - {name: s, wsgi: /s.wsgi, url_prefix: /svc}';
+  const plain = normalize(varsOf('services:', root, svc));
+  t.deepEqual(publicUrls(plain), ['http://web1', 'http://web1/svc']);
+  t.deepEqual([plain.public_origin, plain.public_scheme, plain.public_authority], ['http://web1', 'http', 'web1']);
+
+  const port = normalize(varsOf('http_port: 8080', 'server_name: clam.example.org', 'services:', root, svc));
+  t.deepEqual(publicUrls(port), ['http://clam.example.org:8080', 'http://clam.example.org:8080/svc']);
+  t.is(port.public_authority, 'clam.example.org:8080');
+
+  const dir = tempTree({ c: 'cert', k: 'key' });
+  const tls = normalize(varsOf('http_port: 8080', 'tls: {cert: c, key: k}', 'services:', root, svc), dir);
+  t.deepEqual(publicUrls(tls), ['https://web1', 'https://web1/svc']);
+  t.deepEqual([tls.public_scheme, tls.public_authority], ['https', 'web1']);
+});
+
+test('public_url overrides the derived URL (a proxy in front); its trailing slash is dropped', (t) => {
+  const result = normalize(varsOf('public_url: https://clam.example.org/', 'http_port: 8080', 'services:', '  - {name: r, wsgi: /r.wsgi}', '  - {name: s, wsgi: /s.wsgi, url_prefix: /svc}'));
+  t.deepEqual(publicUrls(result), ['https://clam.example.org', 'https://clam.example.org/svc']);
+  t.deepEqual([result.public_origin, result.public_scheme, result.public_authority], ['https://clam.example.org', 'https', 'clam.example.org']);
+  t.is(normalize(varsOf('public_url: http://proxy.example.org:8443', ...demoService)).public_authority, 'proxy.example.org:8443');
+});
+
+test('trusted_proxies: IPv4 and IPv6 addresses and networks are kept as written', (t) => {
+  const proxies = ['10.0.0.0/8', '192.168.1.7', '2001:db8::/32', '::1', '0.0.0.0/0'];
+  t.deepEqual(normalize(varsOf(`trusted_proxies: ${JSON.stringify(proxies)}`, ...demoService)).trusted_proxies, proxies);
+});
+
+test('trusted_proxies: each bad value is an error at its own line', (t) => {
+  const errors = errorsOf(
+    varsOf('trusted_proxies:', '  - 10.0.0.0/8', '  - 10.0.0.0/33', '  - proxy.example.org', '  - 2001:db8::/129', '  - 10.1.2.3/8/9', '  - "10.0.0.0/"', ...demoService),
+  );
+  t.deepEqual(errors.map((e) => e.at), ['3:5', '4:5', '5:5', '6:5', '7:5']);
+  t.regex(errors[0]!.message, /trusted_proxies\[1\] must be an IP address or a network like 10\.0\.0\.0\/8, not '10\.0\.0\.0\/33'/);
+  t.regex(errors[1]!.message, /trusted_proxies\[2\] .*not 'proxy\.example\.org'/);
+});
+
+test('server_side_xslt: on by default with nginx, for the CLAM services only; off with Apache; false turns it off', (t) => {
+  const services = ['services:', shout, hello];
+  const nginx = examples(...services);
+  t.true(nginx.server_side_xslt);
+  t.deepEqual(nginx.services.map((s) => s.server_side_xslt), [true, false]);
+  for (const webserver of ['apache-uwsgi', 'apache-wsgi']) {
+    const apache = examples(`webserver: ${webserver}`, ...services);
+    t.false(apache.server_side_xslt, webserver);
+    t.deepEqual(apache.services.map((s) => s.server_side_xslt), [false, false], webserver);
+  }
+  const off = examples('server_side_xslt: "no"', ...services);
+  t.false(off.server_side_xslt);
+  t.deepEqual(off.services.map((s) => s.server_side_xslt), [false, false]);
+  // the stylesheet is read from the static directory: without one there is nothing to render with
+  t.false(examples('services:', '  - {name: shout, source: shout, wsgi: shout.wsgi, static: null}').services[0]!.server_side_xslt);
+});
+
+test('CLAM is recognized by clam in pip_packages or a WSGI script importing it; clam: true/false decides', (t) => {
+  const dir = tempTree({
+    'from/app.wsgi': 'from clam import clamservice\nimport settings\napplication = clamservice.run_wsgi(settings)\n',
+    'clamd/app.wsgi': '# import clam would be CLAM; this is not\nimport clamd\napplication = clamd.app\n',
+  });
+  const result = normalize(
+    varsOf(
+      'services:',
+      '  - {name: a, wsgi: /a.wsgi, url_prefix: /a, pip_packages: ["clam>=3.2"]}',
+      '  - {name: b, wsgi: /b.wsgi, url_prefix: /b, pip_packages: [clamd]}',
+      `  - {name: c, source: ${path.join(examplesDir, 'shout')}, wsgi: shout.wsgi, url_prefix: /c}`,
+      `  - {name: d, source: ${path.join(examplesDir, 'hello')}, wsgi: hello.wsgi, url_prefix: /d}`,
+      '  - {name: e, source: from, wsgi: app.wsgi, url_prefix: /e}',
+      '  - {name: f, source: clamd, wsgi: app.wsgi, url_prefix: /f}',
+      `  - {name: g, source: ${path.join(examplesDir, 'shout')}, wsgi: shout.wsgi, url_prefix: /g, pip_packages: [clam], clam: false}`,
+      '  - {name: h, wsgi: /h.wsgi, url_prefix: /h, clam: "yes"}',
+    ),
+    dir,
+  );
+  t.deepEqual(
+    Object.fromEntries(result.services.map((s) => [s.name, s.is_clam])),
+    { a: true, b: false, c: true, d: false, e: true, f: false, g: false, h: true },
+  );
+  const notClam = result.services.find((s) => s.name === 'g')!;
+  t.is(notClam.env.CLAMFORCEURL, undefined, 'clam: false: no CLAM settings');
+  t.is(notClam.static, null);
+});
+
+test('CLAMFORCEURL: the public URL of each CLAM service, never set for the others', (t) => {
+  const result = examples('http_port: 8080', 'server_name: clam.example.org', 'services:', shout, hello);
+  t.is(result.services[0]!.env.CLAMFORCEURL, 'http://clam.example.org:8080/shout');
+  t.false('CLAMFORCEURL' in result.services[1]!.env);
+});
+
+test('CONFIGFILE: NAME.config.yml beside the WSGI script, else the only *.config.yml; none when that is ambiguous', (t) => {
+  const clamWsgi = 'import clam.clamservice\nimport settings\napplication = clam.clamservice.run_wsgi(settings)\n';
+  const dir = tempTree({
+    'beside/app.wsgi': clamWsgi,
+    'beside/app.config.yaml': 'root: x\n',
+    'beside/other.config.yml': 'root: y\n',
+    'only/wsgi/app.wsgi': clamWsgi,
+    'only/conf/service.config.yml': 'root: x\n',
+    'two/app.wsgi': clamWsgi,
+    'two/a.config.yml': 'root: x\n',
+    'two/b.config.yml': 'root: y\n',
+    'deep/app.wsgi': clamWsgi,
+    'deep/a/b/service.config.yml': 'root: x\n',
+    'plain/app.wsgi': 'application = None\n',
+    'plain/app.config.yml': 'root: x\n',
+  });
+  const result = normalize(
+    varsOf(
+      'services:',
+      ...['beside', 'only', 'two', 'deep', 'plain'].map((name) => `  - {name: ${name}, source: ${name}, wsgi: ${name === 'only' ? 'wsgi/app.wsgi' : 'app.wsgi'}, url_prefix: /${name}}`),
+      '  - {name: own, source: beside, wsgi: app.wsgi, url_prefix: /own, env: {CONFIGFILE: /etc/own.yml}}',
+    ),
+    dir,
+  );
+  t.deepEqual(Object.fromEntries(result.services.map((s) => [s.name, s.env.CONFIGFILE])), {
+    beside: '/opt/clam/beside/src/app.config.yaml',
+    only: '/opt/clam/only/src/conf/service.config.yml',
+    two: undefined,
+    deep: undefined,
+    plain: undefined,
+    own: '/etc/own.yml',
+  });
+  t.is(examples('services:', shout).services[0]!.env.CONFIGFILE, '/opt/clam/shout/src/shout.config.yml');
+});
+
+test('PYTHONPATH: the WSGI script\'s directory when the source is not a pip package, none when it is', (t) => {
+  const dir = tempTree({
+    'pyproject/app.wsgi': 'application = None\n',
+    'pyproject/pyproject.toml': '[project]\nname = "a"\n',
+    'setup/app.wsgi': 'application = None\n',
+    'setup/setup.py': 'from setuptools import setup\nsetup()\n',
+    'nested/wsgi/app.wsgi': 'application = None\n',
+  });
+  const result = normalize(
+    varsOf(
+      'services:',
+      '  - {name: pyproject, source: pyproject, wsgi: app.wsgi, url_prefix: /a}',
+      '  - {name: setup, source: setup, wsgi: app.wsgi, url_prefix: /b}',
+      '  - {name: nested, source: nested, wsgi: wsgi/app.wsgi, url_prefix: /c}',
+    ),
+    dir,
+  );
+  t.deepEqual(result.services.map((s) => s.env.PYTHONPATH), [undefined, undefined, '/opt/clam/nested/src/wsgi']);
+  t.is(examples('services:', shout).services[0]!.env.PYTHONPATH, '/opt/clam/shout/src');
+});
+
+test('service_apt_packages: CLAM\'s libraries and tools, nginx\'s XSLT filter when it renders, and apt_packages, once each', (t) => {
+  const clamPackages = ['libxml2', 'libxslt1.1', 'zip', 'bzip2', 'poppler-utils', 'catdoc'];
+  const withExtra = '  - {name: hello, source: hello, wsgi: hello.wsgi, url_prefix: /hello, apt_packages: [tesseract-ocr, zip]}';
+  const sorted = (list: string[]) => [...list].sort();
+  const nginx = examples('services:', shout, withExtra).service_apt_packages;
+  t.deepEqual(sorted(nginx), sorted([...clamPackages, 'libnginx-mod-http-xslt-filter', 'tesseract-ocr']));
+  t.is(new Set(nginx).size, nginx.length, 'no package twice');
+  t.deepEqual(sorted(examples('webserver: apache-uwsgi', 'services:', shout).service_apt_packages), sorted(clamPackages));
+  t.deepEqual(sorted(examples('server_side_xslt: false', 'services:', shout).service_apt_packages), sorted(clamPackages));
+  t.deepEqual(examples('services:', withExtra).service_apt_packages, ['tesseract-ocr', 'zip'], 'no CLAM, no CLAM packages');
+  t.deepEqual(examples('services:', hello).service_apt_packages, []);
+});
+
+test('request_timeout: 600 seconds unless set, per service', (t) => {
+  const result = normalize(varsOf('services:', '  - {name: a, wsgi: /a.wsgi}', '  - {name: b, wsgi: /b.wsgi, url_prefix: /b, request_timeout: 30}', '  - {name: c, wsgi: /c.wsgi, url_prefix: /c, request_timeout: "86400"}'));
+  t.deepEqual(result.services.map((s) => s.request_timeout), [600, 30, 86400]);
+});
+
+test('clam_checks for the CLAM services, health_urls for the others, both through the local webserver', (t) => {
+  const result = examples('http_port: 8080', 'services:', shout, hello);
+  t.deepEqual(result.health_urls, ['http://127.0.0.1:8080/hello/']);
+  t.deepEqual(result.clam_checks, [
+    {
+      name: 'shout',
+      args: {
+        url: 'http://127.0.0.1:8080/shout/',
+        host_header: 'web1',
+        public_url: 'http://web1:8080/shout',
+        venv: '/opt/clam/shout/venv',
+        env_file: '/etc/clam/shout/env',
+        wsgi: '/opt/clam/shout/src/shout.wsgi',
+        user: 'clam',
+      },
+    },
+  ]);
+  t.true(clamCheck.schema.safeParse(result.clam_checks[0]!.args).success, 'clam_check accepts them');
+
+  const dir = tempTree({ c: 'cert', k: 'key' });
+  const tls = normalize(varsOf('tls: {cert: c, key: k}', 'server_name: clam.example.org', 'services:', `  - {name: shout, source: ${path.join(examplesDir, 'shout')}, wsgi: shout.wsgi}`), dir);
+  t.deepEqual(tls.health_urls, []);
+  t.like(tls.clam_checks[0]!.args, { url: 'https://127.0.0.1:443/', host_header: 'clam.example.org', public_url: 'https://clam.example.org' });
 });

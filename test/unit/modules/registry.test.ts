@@ -12,6 +12,15 @@ const MINIMAL: Record<string, object> = {
   ufw: {},
   command: { cmd: 'true' },
   http_check: { urls: ['http://127.0.0.1/'] },
+  clam_check: {
+    url: 'http://127.0.0.1/',
+    host_header: 'web1',
+    public_url: 'http://web1',
+    venv: '/opt/clam/a/venv',
+    env_file: '/etc/clam/a/env',
+    wsgi: '/opt/clam/a/src/a.wsgi',
+    user: 'clam',
+  },
 };
 
 test('the registry holds every module of the SPEC under its playbook name', (t) => {

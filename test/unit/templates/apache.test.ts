@@ -1,5 +1,5 @@
 import test from 'ava';
-import { directives, helloService, hostVars, render } from './render.js';
+import { directives, helloService, hostVars, render, shoutService } from './render.js';
 
 function conf(inventoryVars: Record<string, unknown>): string[] {
   return directives(render('apache-clam.conf.ejs', hostVars({ webserver: 'apache-uwsgi', ...inventoryVars })));
@@ -35,17 +35,17 @@ test('mod_proxy_uwsgi at the root: everything goes to uWSGI', (t) => {
   const vhost = only(virtualHosts(conf({ services: [helloService('/')] })));
   t.is(vhost.address, '*:80');
   t.true(vhost.body.includes('ServerName web1'));
-  t.deepEqual(vhost.body.filter((line) => line.startsWith('ProxyPass')), ['ProxyPass / uwsgi://127.0.0.1:8888/']);
+  t.deepEqual(vhost.body.filter((line) => line.startsWith('ProxyPass')), ['ProxyPass / uwsgi://127.0.0.1:8888/ timeout=600']);
 });
 
 test('mod_proxy_uwsgi under /hello: the full path goes to uWSGI, which moves the prefix into SCRIPT_NAME', (t) => {
   const vhost = only(virtualHosts(conf({ services: [helloService('/hello')] })));
-  t.deepEqual(vhost.body.filter((line) => line.startsWith('ProxyPass')), ['ProxyPass /hello uwsgi://127.0.0.1:8888/hello']);
+  t.deepEqual(vhost.body.filter((line) => line.startsWith('ProxyPass')), ['ProxyPass /hello uwsgi://127.0.0.1:8888/hello timeout=600']);
 });
 
 test('the static exclusion comes BEFORE the ProxyPass of its service, with the Alias and Require all granted', (t) => {
   const vhost = only(virtualHosts(conf({ services: [helloService('/hello', { pip_packages: ['clam>=3.2'] })] })));
-  t.deepEqual(vhost.body.filter((line) => line.startsWith('ProxyPass')), ['ProxyPass /hello/static !', 'ProxyPass /hello uwsgi://127.0.0.1:8888/hello']);
+  t.deepEqual(vhost.body.filter((line) => line.startsWith('ProxyPass')), ['ProxyPass /hello/static !', 'ProxyPass /hello uwsgi://127.0.0.1:8888/hello timeout=600']);
   t.true(vhost.body.includes('Alias /hello/static /opt/clam/hello/static'));
   const directory = vhost.body.indexOf('<Directory /opt/clam/hello/static>');
   t.true(directory >= 0);
@@ -56,9 +56,9 @@ test('two services: the longer prefix is proxied first, so / does not swallow /o
   const vhost = only(virtualHosts(conf({ services: [helloService('/', { pip_packages: ['clam'] }), helloService('/other', { name: 'other', pip_packages: ['clam'] })] })));
   t.deepEqual(vhost.body.filter((line) => line.startsWith('ProxyPass')), [
     'ProxyPass /other/static !',
-    'ProxyPass /other uwsgi://127.0.0.1:8889/other',
+    'ProxyPass /other uwsgi://127.0.0.1:8889/other timeout=600',
     'ProxyPass /static !',
-    'ProxyPass / uwsgi://127.0.0.1:8888/',
+    'ProxyPass / uwsgi://127.0.0.1:8888/ timeout=600',
   ]);
 });
 
@@ -89,7 +89,7 @@ test('with tls: *:80 redirects to https, the services are on *:443 with SSLEngin
   t.true(https.body.includes('SSLEngine on'));
   t.true(https.body.includes('SSLCertificateFile /etc/clam/tls/cert.pem'));
   t.true(https.body.includes('SSLCertificateKeyFile /etc/clam/tls/key.pem'));
-  t.true(https.body.includes('ProxyPass /hello uwsgi://127.0.0.1:8888/hello'));
+  t.true(https.body.includes('ProxyPass /hello uwsgi://127.0.0.1:8888/hello timeout=600'));
 });
 
 test('apache_extra goes inside our virtual host (the HTTPS one with tls)', (t) => {
@@ -135,4 +135,52 @@ test('mod_wsgi at the root next to /other: aliases longest first, process groups
   t.deepEqual(locationBlock(vhost.body, '/')?.find((line) => line.startsWith('WSGIProcessGroup')), 'WSGIProcessGroup clam-hello');
   t.deepEqual(locationBlock(vhost.body, '/other')?.find((line) => line.startsWith('WSGIProcessGroup')), 'WSGIProcessGroup clam-other');
   t.true(vhost.body.indexOf('<Location />') < vhost.body.indexOf('<Location /other>'));
+});
+
+// --- forwarded headers, timeouts, big headers
+
+const forwardedHeaders = (vhost: { body: string[] }) => vhost.body.filter((line) => line.startsWith('RequestHeader '));
+
+test('X-Forwarded-* are set by Apache to the public host and scheme and the client address, in every mode', (t) => {
+  for (const webserver of ['apache-uwsgi', 'apache-wsgi']) {
+    t.deepEqual(forwardedHeaders(only(virtualHosts(conf({ webserver, services: [helloService('/')] })))), [
+      'RequestHeader set X-Forwarded-Host "web1"',
+      'RequestHeader set X-Forwarded-Proto "http"',
+      'RequestHeader set X-Forwarded-For "expr=%{REMOTE_ADDR}"',
+    ], webserver);
+  }
+  t.deepEqual(forwardedHeaders(only(virtualHosts(conf({ http_port: 8080, services: [helloService('/')] })))).slice(0, 2), [
+    'RequestHeader set X-Forwarded-Host "web1:8080"',
+    'RequestHeader set X-Forwarded-Proto "http"',
+  ]);
+  const [http, https] = virtualHosts(conf({ tls: { cert: 'hello/hello.wsgi', key: 'hello/hello.wsgi' }, services: [helloService('/')] }));
+  t.deepEqual(forwardedHeaders(http!), [], 'the redirect proxies nothing');
+  t.deepEqual(forwardedHeaders(https!).slice(0, 2), ['RequestHeader set X-Forwarded-Host "web1"', 'RequestHeader set X-Forwarded-Proto "https"']);
+});
+
+test('with trusted_proxies: the headers are set only for requests from elsewhere (a proxy\'s are kept)', (t) => {
+  const vhost = only(virtualHosts(conf({ public_url: 'https://clam.example.org', trusted_proxies: ['10.0.0.0/8', '2001:db8::/32'], services: [helloService('/')] })));
+  const condition = `"expr=! -R '10.0.0.0/8' && ! -R '2001:db8::/32'"`;
+  t.deepEqual(forwardedHeaders(vhost), [
+    `RequestHeader set X-Forwarded-Host "clam.example.org" ${condition}`,
+    `RequestHeader set X-Forwarded-Proto "https" ${condition}`,
+    `RequestHeader set X-Forwarded-For "expr=%{REMOTE_ADDR}" ${condition}`,
+  ]);
+});
+
+test('request_timeout: ProxyPass timeout= with uWSGI, socket-timeout= of the mod_wsgi daemons', (t) => {
+  const services = [shoutService('/shout'), helloService('/hello', { request_timeout: 30 })];
+  const proxied = only(virtualHosts(conf({ services })));
+  t.deepEqual(proxied.body.filter((line) => line.startsWith('ProxyPass /shout ') || line.startsWith('ProxyPass /hello ')), [
+    'ProxyPass /shout uwsgi://127.0.0.1:8888/shout timeout=600',
+    'ProxyPass /hello uwsgi://127.0.0.1:8889/hello timeout=30',
+  ]);
+  const daemons = only(virtualHosts(wsgiConf({ services }))).body.filter((line) => line.startsWith('WSGIDaemonProcess '));
+  t.deepEqual(daemons.map((line) => line.split(/\s+/).filter((word) => word.startsWith('socket-timeout='))), [['socket-timeout=600'], ['socket-timeout=30']]);
+});
+
+test('request header fields up to 64 KiB (single sign-on cookies)', (t) => {
+  for (const webserver of ['apache-uwsgi', 'apache-wsgi']) {
+    t.true(only(virtualHosts(conf({ webserver, services: [helloService('/')] }))).body.includes('LimitRequestFieldSize 65536'), webserver);
+  }
 });

@@ -3,13 +3,16 @@
  * that would run on a bookworm host selected by their `when`: checks which files each mode writes,
  * what it installs and what the firewall allows, without a host.
  */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { compilePlay } from '../../../src/playbook/compile.js';
 import { evaluateCondition } from '../../../src/playbook/expressions.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
 import type { CompiledTask } from '../../../src/playbook/types.js';
-import { examplesDir, helloService, repoRoot } from './render.js';
+import { tempTree } from '../input/temp-files.js';
+import { examplesDir, helloService, repoRoot, shoutService } from './render.js';
 
 const playbook = loadPlaybook(join(repoRoot, 'playbooks', 'clam-webservice.yml'));
 const bookworm = { os: { id: 'debian', versionId: '12', codename: 'bookworm' }, init: 'systemd' };
@@ -40,7 +43,10 @@ test('nginx: uWSGI units and the nginx server block; Apache is stopped; health c
   t.is(argsOf(tasks, 'uWSGI configuration of hello2').dest, '/etc/clam/hello2/uwsgi.ini');
   t.is(argsOf(tasks, 'systemd unit clam-hello').dest, '/etc/systemd/system/clam-hello.service');
   t.deepEqual(argsOf(tasks, 'Python packages of hello').name, ['uwsgi']);
-  t.false(names.some((name) => name.startsWith('mod_wsgi entry point')));
+  // uWSGI mounts the same entry point mod_wsgi would run
+  t.like(argsOf(tasks, 'WSGI entry point of hello'), { src: 'app.wsgi.ejs', dest: '/etc/clam/hello/app.wsgi', owner: 'root', group: 'clam', mode: 0o640 });
+  t.is(argsOf(tasks, 'Environment of hello2').dest, '/etc/clam/hello2/env');
+  t.false(names.includes('Enable mod_headers (the X-Forwarded-* headers are set by Apache)'));
   t.deepEqual(argsOf(tasks, names.at(-1)!).urls, ['http://127.0.0.1:80/', 'http://127.0.0.1:80/hello/']);
 });
 
@@ -54,6 +60,7 @@ test('apache-uwsgi: the virtual host validated by configtest, mod_proxy_uwsgi en
   t.deepEqual(argsOf(tasks, 'Enable the virtual host'), { path: '/etc/apache2/sites-enabled/clam.conf', state: 'link', src: '../sites-available/clam.conf' });
   t.is(argsOf(tasks, 'Disable Apache\'s default site').path, '/etc/apache2/sites-enabled/000-default.conf');
   t.true(names.includes('Start clam-hello at boot and now'));
+  t.is(argsOf(tasks, 'Enable mod_headers (the X-Forwarded-* headers are set by Apache)').creates, '/etc/apache2/mods-enabled/headers.load');
 });
 
 test('apache-uwsgi on bullseye installs the separate mod_proxy_uwsgi package', (t) => {
@@ -61,14 +68,15 @@ test('apache-uwsgi on bullseye installs the separate mod_proxy_uwsgi package', (
   t.true(names.includes('Install mod_proxy_uwsgi (its own package before Debian 12)'));
 });
 
-test('apache-wsgi: no uWSGI (units stopped, not installed), a wrapper per service, mod_wsgi enabled', (t) => {
+test('apache-wsgi: no uWSGI (units stopped, not installed), an entry point per service, mod_wsgi enabled', (t) => {
   const { tasks, names, handlers } = tasksFor({ webserver: 'apache-wsgi', services: twoServices });
   t.true(names.includes('Install mod_wsgi for Python 3'));
   t.true(names.includes('Stop and disable uWSGI of hello (mod_wsgi runs it inside Apache)'));
   t.false(names.some((name) => name.startsWith('uWSGI configuration') || name.startsWith('systemd unit') || name.startsWith('Start clam-')));
   t.false((argsOf(tasks, 'Python packages of hello').name as string[]).includes('uwsgi'));
-  t.is(argsOf(tasks, 'mod_wsgi entry point of hello2').dest, '/etc/clam/hello2/app.wsgi');
-  t.is(argsOf(tasks, 'mod_wsgi entry point of hello2').mode, 0o640);
+  t.is(argsOf(tasks, 'WSGI entry point of hello2').dest, '/etc/clam/hello2/app.wsgi');
+  t.is(argsOf(tasks, 'WSGI entry point of hello2').mode, 0o640);
+  t.true(names.includes('Enable mod_wsgi'));
   t.deepEqual(handlers.map((h) => h.name).sort(), ['reload apache2', 'restart mod_wsgi daemons of hello', 'restart mod_wsgi daemons of hello2']);
 });
 
@@ -117,4 +125,46 @@ test('units of services no longer in the inventory are stopped: the ones listed 
   t.true((cleanup.cmd as string).includes('case " clam-hello clam-hello2 " in'));
   t.true((cleanup.unless as string).includes('case " clam-hello clam-hello2 " in'));
   t.regex(cleanup.cmd as string, /systemctl disable --now "\$unit"/);
+});
+
+// --- a CLAM service beside a plain WSGI one
+
+const clamAndPlain = [shoutService('/shout'), helloService('/hello')];
+const SECRET_TASK = "CLAM's secret key of shout";
+const CLAM_CHECK = 'Health check of the CLAM service shout (its public URL, its stylesheet, its settings module for the dispatcher)';
+
+test('a CLAM service gets its secret key file and the CLAM health check; the plain one the HTTP check', (t) => {
+  const { tasks, names } = tasksFor({ webserver: 'nginx', services: clamAndPlain });
+  t.is(argsOf(tasks, SECRET_TASK).creates, '/etc/clam/shout/clam-secrets', 'generated once, kept across deployments');
+  t.false(names.includes("CLAM's secret key of hello"));
+  t.deepEqual(argsOf(tasks, 'Health check (each service answers through the webserver)').urls, ['http://127.0.0.1:80/hello/']);
+  t.like(argsOf(tasks, CLAM_CHECK), { url: 'http://127.0.0.1:80/shout/', public_url: 'http://web1/shout', env_file: '/etc/clam/shout/env', user: 'clam' });
+  t.is(names.at(-1), CLAM_CHECK, 'the checks come last');
+  const only = tasksFor({ services: [shoutService('/')] }).names;
+  t.false(only.includes('Health check (each service answers through the webserver)'), 'no plain service, no HTTP check');
+});
+
+test('the packages the services need are installed in one task: CLAM\'s, nginx\'s XSLT filter, apt_packages', (t) => {
+  const packages = (vars: Record<string, unknown>) => tasksFor(vars).tasks.find((task) => task.name.startsWith('Install what the services need'))?.args;
+  t.like(packages({ services: clamAndPlain }), { name: ['libxml2', 'libxslt1.1', 'zip', 'bzip2', 'poppler-utils', 'catdoc', 'libnginx-mod-http-xslt-filter'] });
+  t.like(packages({ webserver: 'apache-wsgi', services: [helloService('/', { apt_packages: ['tesseract-ocr'] })] }), { name: ['tesseract-ocr'] });
+  t.is(packages({ services: [helloService('/')] }), undefined, 'nothing to install: no task');
+});
+
+test('the secret key command writes random SECRET_KEY and PRIVATEACCESSTOKEN, 0640 for root:clam, in the env file format the entry point reads', (t) => {
+  const cmd = argsOf(tasksFor({ services: clamAndPlain }).tasks, SECRET_TASK).cmd as string;
+  // `chown root:clam` needs the group clam: a stand-in on PATH records the call instead
+  const dir = tempTree({ 'bin/chown': '#!/bin/sh\necho "$@" >> "$(dirname "$0")/chown.log"\n' });
+  chmodSync(join(dir, 'bin/chown'), 0o755);
+  const run = (file: string) => {
+    const result = spawnSync('sh', ['-c', cmd.replaceAll('/etc/clam/shout/clam-secrets', file)], { encoding: 'utf8', env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin` } });
+    t.is(result.status, 0, result.stderr);
+    return readFileSync(file, 'utf8');
+  };
+  const first = run(join(dir, 'first'));
+  t.regex(first, /^SECRET_KEY="[0-9a-f]{64}"\nPRIVATEACCESSTOKEN="[0-9a-f]{32}"\n$/);
+  t.is(statSync(join(dir, 'first')).mode & 0o777, 0o640);
+  t.false(existsSync(join(dir, 'first.new')));
+  t.regex(readFileSync(join(dir, 'bin/chown.log'), 'utf8'), /^root:clam .*first\.new$/m);
+  t.not(run(join(dir, 'second')), first, 'drawn at random');
 });

@@ -6,11 +6,12 @@ function ini(prefix: string, extra: Record<string, unknown> = {}): string[] {
   return directives(render('uwsgi.ini.ejs', vars, services(vars)[0]));
 }
 
-test('at the root: the app is mounted at / and uWSGI speaks the uwsgi protocol on the loopback only', (t) => {
+test('at the root: the entry point is mounted at / and uWSGI speaks the uwsgi protocol on the loopback only', (t) => {
   const lines = ini('/');
   t.is(lines[0], '[uwsgi]');
   t.true(lines.includes('socket = 127.0.0.1:8888'));
-  t.true(lines.includes('mount = /=/opt/clam/hello/src/hello.wsgi'));
+  // the entry point loads the env file, then runs the service's own WSGI script
+  t.true(lines.includes('mount = /=/etc/clam/hello/app.wsgi'));
   t.true(lines.includes('manage-script-name = true'));
   t.true(lines.includes('master = true'));
   t.true(lines.includes('processes = 2'));
@@ -20,7 +21,7 @@ test('at the root: the app is mounted at / and uWSGI speaks the uwsgi protocol o
 
 test('under /hello: the mount prefix is /hello (uWSGI moves it into SCRIPT_NAME)', (t) => {
   const lines = ini('/hello');
-  t.true(lines.includes('mount = /hello=/opt/clam/hello/src/hello.wsgi'));
+  t.true(lines.includes('mount = /hello=/etc/clam/hello/app.wsgi'));
   t.true(lines.includes('manage-script-name = true'));
 });
 
@@ -36,14 +37,21 @@ test('a pip-installed uWSGI has Python built in: no plugins line', (t) => {
   t.false(ini('/').some((line) => line.startsWith('plugins')));
 });
 
-test('environment: VIRTUAL_ENV and PATH with the venv first; the service env is not in the ini', (t) => {
-  const lines = ini('/hello', { env: { CONFIGFILE: '/etc/clam/hello/hello.yml' } });
-  t.true(lines.includes('env = VIRTUAL_ENV=/opt/clam/hello/venv'));
-  const path = lines.find((line) => line.startsWith('env = PATH='));
-  t.truthy(path);
-  t.true(path!.startsWith('env = PATH=/opt/clam/hello/venv/bin:'));
-  // uWSGI expands $(VAR) and %x in ini values: the service env goes through systemd's EnvironmentFile
-  t.false(lines.some((line) => line.includes('CONFIGFILE') || line.includes('CLAM_ROOT')));
+test('environment: VIRTUAL_ENV and PATH with the venv first come from the env file the unit reads; none is in the ini', (t) => {
+  const vars = hostVars({ services: [helloService('/hello', { env: { CONFIGFILE: '/etc/clam/hello/hello.yml' } })] });
+  const service = services(vars)[0]!;
+  const lines = directives(render('uwsgi.ini.ejs', vars, service));
+  // uWSGI expands $(VAR) and %x in ini values: the environment goes through systemd's EnvironmentFile
+  t.false(lines.some((line) => /^env\s*=/.test(line) || /VIRTUAL_ENV|PATH|CONFIGFILE|CLAM_ROOT/.test(line)));
+  t.true(directives(render('clam-service.service.ejs', vars, service)).includes(`EnvironmentFile=${service.env_file}`));
+  const envFile = render('service.env.ejs', vars, service).split('\n');
+  t.true(envFile.includes('VIRTUAL_ENV="/opt/clam/hello/venv"'));
+  t.true(envFile.some((line) => line.startsWith('PATH="/opt/clam/hello/venv/bin:')));
+  t.true(envFile.includes('CONFIGFILE="/etc/clam/hello/hello.yml"'));
+});
+
+test('request headers up to 64 KiB (single sign-on cookies): buffer-size = 65535', (t) => {
+  t.true(ini('/').includes('buffer-size = 65535'));
 });
 
 test('two services get their own ports and mounts', (t) => {
@@ -53,6 +61,6 @@ test('two services get their own ports and mounts', (t) => {
   const two = directives(render('uwsgi.ini.ejs', vars, second));
   t.true(one.includes('socket = 127.0.0.1:8888'));
   t.true(two.includes('socket = 127.0.0.1:8889'));
-  t.true(two.includes('mount = /other=/opt/clam/other/src/hello.wsgi'));
+  t.true(two.includes('mount = /other=/etc/clam/other/app.wsgi'));
   t.true(two.includes('virtualenv = /opt/clam/other/venv'));
 });
