@@ -42,7 +42,7 @@ const envValue = z
 
 const SIZE = 'must be a size like 1g, 500m or 1048576';
 
-const SERVICE_KEYS = [
+export const SERVICE_KEYS = [
   'name', 'source', 'wsgi', 'url_prefix', 'uwsgi_port', 'processes', 'threads', 'pip_packages',
   'env', 'data_dir', 'static', 'client_max_body_size', 'secrets', 'apt_packages', 'request_timeout', 'clam',
 ] as const;
@@ -101,6 +101,9 @@ const varsSchema = z.object({
   apache_extra: z.string().optional(),
   services: z.array(serviceSchema).min(1, { error: 'must list at least one webservice' }),
 });
+
+/** The host-level variables the schema reads (everything else in the inventory is left alone). */
+export const HOST_VARIABLE_KEYS = Object.keys(varsSchema.shape);
 
 type ParsedVars = z.infer<typeof varsSchema>;
 type ParsedService = z.infer<typeof serviceSchema>;
