@@ -48,11 +48,11 @@ def get(url):
     request = urllib.request.Request(url, headers={"Host": args["host_header"], "Accept": "application/xml"})
     try:
         with opener.open(request, timeout=args["timeout"]) as response:
-            return response.status, response.headers.get("Content-Type", ""), response.read()
+            return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
-        return error.code, error.headers.get("Content-Type", ""), error.read()
+        return error.code, error.headers, error.read()
     except Exception as error:
-        return 0, "", str(error).encode()
+        return 0, {}, str(error).encode()
 
 def read_env(path):
     values = {}
@@ -68,12 +68,15 @@ def settings_module(wsgi):
     tree = ast.parse(open(wsgi, encoding="utf-8").read(), wsgi)
     argument = None
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], (ast.Name, ast.Attribute)):
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
             if name == "run_wsgi":
-                argument = node.args[0].id
+                argument = ast.unparse(node.args[0])
     if argument is None:
         raise LookupError("it does not call clam.clamservice.run_wsgi(MODULE)")
+    if "." in argument:
+        # run_wsgi(clam.config.ucto) after 'import clam.config.ucto': the dotted name is the module's
+        return argument
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -87,7 +90,8 @@ def settings_module(wsgi):
 
 public = args["public_url"].rstrip("/")
 internal = args["url"].rstrip("/")
-status, content_type, body = get(args["url"])
+status, headers, body = get(args["url"])
+content_type, location = headers.get("Content-Type", ""), headers.get("Location", "")
 if status == 0 or status >= 500:
     detail = body[:300].decode("utf-8", "replace").strip()
     problems.append("GET %s (Host: %s): %s%s" % (args["url"], args["host_header"], "no answer" if status == 0 else "HTTP %d" % status, ": " + detail if detail else ""))
@@ -104,9 +108,12 @@ elif status == 200:
         if not href.startswith(public + "/"):
             problems.append("CLAM names its stylesheet %s, outside its public URL %s" % (href, public))
         else:
-            sheet_status, sheet_type, _ = get(internal + href[len(public):])
+            sheet_status, sheet_headers, _ = get(internal + href[len(public):])
+            sheet_type = sheet_headers.get("Content-Type", "")
             if sheet_status != 200 or not re.search(r"xml|xsl", sheet_type):
                 problems.append("the stylesheet %s answers HTTP %d (%s) instead of XML: browsers would show a blank page" % (href, sheet_status, sheet_type or "no content type"))
+elif 300 <= status < 400:
+    problems.append("GET %s (Host: %s): HTTP %d, a redirect to %s, where CLAM answers its page itself" % (args["url"], args["host_header"], status, location or "nowhere"))
 elif status >= 400 and status not in (401, 403):
     problems.append("GET %s (Host: %s): HTTP %d" % (args["url"], args["host_header"], status))
 

@@ -93,7 +93,9 @@ const varsSchema = z.object({
   pip_trusted_host: configWord.nullish(),
   public_url: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL like https://clam.example.org' })
-    .refine((value) => /^https?:\/\/[^/?#]+\/?$/.test(value), { error: 'must be only scheme, host and port (the url_prefix of each service is added to it)' })
+    .refine((value) => /^https?:\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?\/?$/.test(value), {
+      error: 'must be only scheme, host and port, like https://clam.example.org (the url_prefix of each service is added to it)',
+    })
     .nullish(),
   trusted_proxies: z.array(z.string().refine(isAddressOrCidr, { error: 'must be an IP address or a network like 10.0.0.0/8' })).optional(),
   server_side_xslt: flag.optional(),
@@ -299,7 +301,8 @@ function defaultOrigin(serverName: string, httpPort: number, tls: boolean): stri
 
 function isAddressOrCidr(value: string): boolean {
   const [address = '', bits, ...rest] = value.split('/');
-  const family = isIP(address);
+  // a zone (fe80::1%eth0) is valid for Node, not for nginx's geo or Apache's -R
+  const family = address.includes('%') ? 0 : isIP(address);
   if (family === 0 || rest.length > 0) return false;
   if (bits === undefined) return true;
   return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);

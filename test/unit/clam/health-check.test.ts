@@ -74,6 +74,8 @@ interface FakeClamSite {
   settings?: string;
   /** the source directory on the env file's PYTHONPATH (true unless given) */
   sourceOnPythonPath?: boolean;
+  /** answer the service's root with this redirect instead of CLAM's XML */
+  redirectTo?: string;
 }
 
 /** A file tree's paths, modes and contents: to see that a check changed nothing. */
@@ -102,7 +104,10 @@ async function checkAgainst(site: FakeClamSite) {
     const path = request.url ?? '';
     requests.push({ path, host: request.headers.host ?? '' });
     const baseurl = site.baseurl ?? PUBLIC_URL;
-    if (path === '/shout/') {
+    if (path === '/shout/' && site.redirectTo !== undefined) {
+      response.writeHead(302, { location: site.redirectTo });
+      response.end();
+    } else if (path === '/shout/') {
       response.writeHead(200, { 'content-type': 'application/xml' });
       response.end(
         `<?xml version="1.0" encoding="UTF-8"?>\n<?xml-stylesheet type="text/xsl" href="${baseurl}/static/interface.xsl"?>\n` +
@@ -187,6 +192,18 @@ withPython('the stylesheet answering 404: exit 1, and the message names the styl
   const problem = result.problems.find((line) => line.includes(`${PUBLIC_URL}/static/interface.xsl`));
   t.truthy(problem, result.stderr);
   t.regex(problem!, /answers HTTP 404 \(text\/html\) instead of XML/);
+});
+
+withPython('a redirect instead of CLAM\'s page: exit 1, and the message names where it points', async (t) => {
+  const result = await checkAgainst({ redirectTo: 'http://127.0.0.1/login' });
+  t.is(result.code, 1);
+  t.true(result.problems.some((line) => /HTTP 302, a redirect to http:\/\/127\.0\.0\.1\/login/.test(line)), result.stderr);
+});
+
+asRoot('CLAM\'s own form, run_wsgi(clam.config.NAME) after import clam.config.NAME: the dotted name is the settings module', async (t) => {
+  const wrong = await checkAgainst({ wsgi: 'import clam.clamservice\nimport shout.nowhere\napplication = clam.clamservice.run_wsgi(shout.nowhere)\n' });
+  t.is(wrong.code, 1);
+  t.regex(wrong.problems.join('\n'), /could not import the settings module 'shout\.nowhere'/);
 });
 
 withPython('a WSGI script that does not call run_wsgi: exit 1, and the message says so', async (t) => {

@@ -239,7 +239,9 @@ const BAD: Array<[string, string[], string, RegExp]> = [
   ['relative wsgi without source', ['services:', '  - {name: a, wsgi: a.wsgi}'], '2:21', /needs a 'source' directory/],
   ['secret not in env', ['services:', '  - {name: a, wsgi: /a.wsgi, env: {TOKEN: x}, secrets: [TOKEN, PASSWORD]}'], '2:64', /secrets names 'PASSWORD', which is not a key of its env; env has TOKEN/],
   ['secret without env', ['services:', '  - {name: a, wsgi: /a.wsgi, secrets: [KEY]}'], '2:40', /env is empty/],
-  ['public_url with a path', ['public_url: https://clam.example.org/tools', ...demoService], '1:13', /public_url must be only scheme, host and port \(the url_prefix of each service is added to it\)/],
+  ['public_url with a path', ['public_url: https://clam.example.org/tools', ...demoService], '1:13', /public_url must be only scheme, host and port, like https:\/\/clam\.example\.org \(the url_prefix of each service is added to it\)/],
+  ['public_url with a quote in its host', ['public_url: \'http://a"b\'', ...demoService], '1:13', /public_url must be only scheme, host and port/],
+  ['public_url with credentials', ['public_url: https://user:pw@clam.example.org', ...demoService], '1:13', /public_url must be only scheme, host and port/],
   ['public_url not a URL', ['public_url: clam.example.org', ...demoService], '1:13', /public_url must be an http\(s\) URL like https:\/\/clam\.example\.org/],
   ['server_side_xslt with Apache', ['webserver: apache-uwsgi', 'server_side_xslt: true', ...demoService], '2:19', /server_side_xslt: .*needs nginx's XSLT filter; Apache has none/],
   ['apt_packages with a bad name', ['services:', '  - {name: a, wsgi: /a.wsgi, apt_packages: [poppler-utils, "Poppler Utils"]}'], '2:60', /apt_packages\[1\] must be a Debian package name like poppler-utils, not 'Poppler Utils'/],
@@ -330,9 +332,9 @@ test('trusted_proxies: IPv4 and IPv6 addresses and networks are kept as written'
 
 test('trusted_proxies: each bad value is an error at its own line', (t) => {
   const errors = errorsOf(
-    varsOf('trusted_proxies:', '  - 10.0.0.0/8', '  - 10.0.0.0/33', '  - proxy.example.org', '  - 2001:db8::/129', '  - 10.1.2.3/8/9', '  - "10.0.0.0/"', ...demoService),
+    varsOf('trusted_proxies:', '  - 10.0.0.0/8', '  - 10.0.0.0/33', '  - proxy.example.org', '  - 2001:db8::/129', '  - 10.1.2.3/8/9', '  - "10.0.0.0/"', '  - fe80::1%eth0', ...demoService),
   );
-  t.deepEqual(errors.map((e) => e.at), ['3:5', '4:5', '5:5', '6:5', '7:5']);
+  t.deepEqual(errors.map((e) => e.at), ['3:5', '4:5', '5:5', '6:5', '7:5', '8:5']);
   t.regex(errors[0]!.message, /trusted_proxies\[1\] must be an IP address or a network like 10\.0\.0\.0\/8, not '10\.0\.0\.0\/33'/);
   t.regex(errors[1]!.message, /trusted_proxies\[2\] .*not 'proxy\.example\.org'/);
 });
