@@ -1,20 +1,17 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, statSync, type Stats } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { followedStat, ignoreFilter } from '../input/source-ignore.js';
 
-/** Entries of a service's source that are never uploaded (VCS data, Python byte code). */
-export function isIgnoredSourceEntry(name: string): boolean {
-  return name === '.git' || name === '.hg' || name === '.svn' || name === '__pycache__' || name.endsWith('.pyc');
-}
-
-/** Regular files below `dir` as sorted POSIX-style relative paths (symlinks are followed). */
+/** Regular files of a service's source that are uploaded, as sorted POSIX-style relative paths (symlinks are followed). */
 export function listSourceFiles(dir: string): string[] {
+  const ignored = ignoreFilter(dir, 'service-source');
   const files: string[] = [];
   const walk = (relative: string): void => {
     for (const entry of readdirSync(path.join(dir, relative), { withFileTypes: true })) {
-      if (isIgnoredSourceEntry(entry.name)) continue;
       const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
-      const target = entry.isSymbolicLink() ? statOrUndefined(path.join(dir, child)) : entry;
+      if (ignored(child)) continue;
+      const target = entry.isSymbolicLink() ? followedStat(path.join(dir, child)) : entry;
       if (target?.isDirectory()) walk(child);
       else if (target?.isFile()) files.push(child);
     }
@@ -33,13 +30,4 @@ export function sourceDigest(dir: string): string {
     hash.update(content);
   }
   return hash.digest('hex');
-}
-
-// A dangling symlink is skipped, as there is nothing to upload.
-function statOrUndefined(file: string): Stats | undefined {
-  try {
-    return statSync(file);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,7 +1,8 @@
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { FileFact, TreeFact } from '../facts/types.js';
+import { ignoreFilter, type IgnoreScope } from '../input/source-ignore.js';
 import { PlanError, type ModuleDefinition, type PlannedChange } from './types.js';
 import { attributeChanges, attributeCommands, type WantedAttributes } from './lib/attributes.js';
 import { planFileContent } from './lib/file-content.js';
@@ -31,10 +32,6 @@ const schema = z
     message: 'give either src or content (exactly one)',
   });
 
-/** Not copied from a local directory: version control and Python's byte-code caches. */
-const SKIPPED_NAMES = new Set(['.git', '.hg', '.svn', '__pycache__', '.mypy_cache', '.pytest_cache']);
-const SKIPPED_SUFFIXES = ['.pyc', '.pyo'];
-
 export interface LocalEntry {
   /** relative to the copied directory, '/'-separated */
   path: string;
@@ -48,12 +45,14 @@ export type LocalSource = { kind: 'file'; content: Buffer } | { kind: 'directory
 
 export type CopyArgs = z.output<typeof schema> & { source?: LocalSource };
 
-export function readLocalDirectory(root: string): LocalEntry[] {
+/** What is uploaded from a local directory: everything but what the ignore rules of `scope` leave out. */
+export function readLocalDirectory(root: string, scope: IgnoreScope): LocalEntry[] {
+  const ignored = ignoreFilter(root, scope);
   const entries: LocalEntry[] = [];
   const walk = (relative: string) => {
     for (const name of readdirSync(join(root, relative)).sort()) {
-      if (SKIPPED_NAMES.has(name) || SKIPPED_SUFFIXES.some((suffix) => name.endsWith(suffix))) continue;
       const path = relative ? `${relative}/${name}` : name;
+      if (ignored(path)) continue;
       const stat = lstatSync(join(root, path));
       if (stat.isDirectory()) {
         entries.push({ path, type: 'directory', mode: stat.mode & 0o7777 });
@@ -67,6 +66,18 @@ export function readLocalDirectory(root: string): LocalEntry[] {
   };
   walk('');
   return entries;
+}
+
+/**
+ * A service's `source` (of the CLAM playbook's variables) gets the ignore rules of the source digest
+ * that decides its restarts, whichever playbook copies it; other directories keep the generic ones.
+ */
+function isServiceSource(dir: string, vars: Record<string, unknown>): boolean {
+  const services = vars.services;
+  return Array.isArray(services) && services.some((service: unknown) => {
+    const source = (service as { source?: unknown } | null)?.source;
+    return typeof source === 'string' && resolve(source) === resolve(dir);
+  });
 }
 
 export const copy: ModuleDefinition<CopyArgs> = {
@@ -83,7 +94,8 @@ export const copy: ModuleDefinition<CopyArgs> = {
     }
     if (!isDirectory) return { ...args, source: { kind: 'file', content: readFileSync(path) } };
     if (args.validate) throw new Error('validate works with a single file, not with a directory as src');
-    return { ...args, source: { kind: 'directory', entries: readLocalDirectory(path) } };
+    const scope = isServiceSource(path, context.vars) ? 'service-source' : 'directory';
+    return { ...args, source: { kind: 'directory', entries: readLocalDirectory(path, scope) } };
   },
   facts(args) {
     if (args.source?.kind === 'directory') return [{ kind: 'file', path: args.dest }, { kind: 'tree', path: args.dest }];
