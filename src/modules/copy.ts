@@ -1,5 +1,5 @@
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { FileFact, TreeFact } from '../facts/types.js';
 import { ignoreFilter, type IgnoreScope } from '../input/source-ignore.js';
@@ -25,6 +25,12 @@ const schema = z
     group: accountNameSchema.optional(),
     /** of the directories created or kept below dest when src is a directory (default 0755) */
     directory_mode: modeSchema.optional(),
+    /**
+     * with a directory src: also leave out what belongs to the controller, not the server
+     * (virtualenvs, .env files, node_modules, editor files, inventory and answers files), as the
+     * source digest of a service does
+     */
+    exclude_local_clutter: z.boolean().optional(),
     /** sh command run after writing a single file; on failure the previous file is restored */
     validate: z.string().min(1).optional(),
   })
@@ -68,18 +74,6 @@ export function readLocalDirectory(root: string, scope: IgnoreScope): LocalEntry
   return entries;
 }
 
-/**
- * A service's `source` (of the CLAM playbook's variables) gets the ignore rules of the source digest
- * that decides its restarts, whichever playbook copies it; other directories keep the generic ones.
- */
-function isServiceSource(dir: string, vars: Record<string, unknown>): boolean {
-  const services = vars.services;
-  return Array.isArray(services) && services.some((service: unknown) => {
-    const source = (service as { source?: unknown } | null)?.source;
-    return typeof source === 'string' && resolve(source) === resolve(dir);
-  });
-}
-
 export const copy: ModuleDefinition<CopyArgs> = {
   name: 'copy',
   schema: schema as z.ZodType<CopyArgs>,
@@ -94,7 +88,7 @@ export const copy: ModuleDefinition<CopyArgs> = {
     }
     if (!isDirectory) return { ...args, source: { kind: 'file', content: readFileSync(path) } };
     if (args.validate) throw new Error('validate works with a single file, not with a directory as src');
-    const scope = isServiceSource(path, context.vars) ? 'service-source' : 'directory';
+    const scope = args.exclude_local_clutter ? 'service-source' : 'directory';
     return { ...args, source: { kind: 'directory', entries: readLocalDirectory(path, scope) } };
   },
   facts(args) {

@@ -46,15 +46,15 @@ test('the built-in playbook uploads no inventory, answers or .env; a comment cha
   t.not(afterCode.reinstallOn, before.reinstallOn);
 });
 
-function prepareDirectory(dir: string, vars: Record<string, unknown>): string[] {
-  const context: PrepareContext = { vars, playbookDir: dir, resolveTemplate: (src) => path.join(dir, src), resolveLocal: (local) => path.join(dir, local) };
-  const args = copy.prepare!(copy.schema.parse({ src: 'conf', dest: '/etc/app' }), context);
+function prepareDirectory(dir: string, extra: Record<string, unknown>): string[] {
+  const context: PrepareContext = { vars: {}, playbookDir: dir, resolveTemplate: (src) => path.join(dir, src), resolveLocal: (local) => path.join(dir, local) };
+  const args = copy.prepare!(copy.schema.parse({ src: 'conf', dest: '/etc/app', ...extra }), context);
   return args.source?.kind === 'directory' ? args.source.entries.map((entry) => entry.path) : [];
 }
 
-test('copy: a service\'s source gets the source rules in any playbook; another directory only the generic ones', (t) => {
+test('copy: exclude_local_clutter gives a directory the rules of a service source; without it only the generic ones', (t) => {
   const dir = tempTree({ 'conf/app.ini': 'x', 'conf/.env': 'x', 'conf/.git/HEAD': 'x', 'conf/.clamprovisionignore': lines('*.ini') });
   t.deepEqual(prepareDirectory(dir, {}), ['.env']);
-  t.deepEqual(prepareDirectory(dir, { services: [{ name: 'other', source: path.join(dir, 'elsewhere') }, 'not a service'] }), ['.env']);
-  t.deepEqual(prepareDirectory(dir, { services: [{ name: 'svc', source: `${dir}/conf/` }] }), []);
+  t.deepEqual(prepareDirectory(dir, { exclude_local_clutter: false }), ['.env']);
+  t.deepEqual(prepareDirectory(dir, { exclude_local_clutter: true }), []);
 });
