@@ -4,7 +4,7 @@
  * says what is wrong: CLAM announcing another URL, and a settings module CLAM's dispatcher cannot
  * import (the failure that used to end every job).
  */
-import { apply, explain, httpGet, writeInventory } from './helpers.js';
+import { apply, explain, httpGet, onHost, writeInventory } from './helpers.js';
 import { checkClamJob, registerClamSuite, shout, shoutCopy } from './clam-suite.js';
 
 const { serial, deployment } = registerClamSuite({ host: 'e2e-clam-nginx', webserver: 'nginx', browser: 'server-rendered' });
@@ -50,4 +50,13 @@ serial("nginx: a settings module that CLAM's dispatcher cannot import fails the 
   t.regex(error, /No module named 'shout'/);
   // the web page itself still answers: only jobs would fail, which is what the check is for
   t.is((await httpGet(`http://${host.address}/shout/`)).status, 200);
+});
+
+serial('nginx: a new server_name replaces the old server block (no two blocks, no clashing maps); CLAM announces the new name', async (t) => {
+  const { host, vars } = deployment();
+  const result = await apply(writeInventory([host], { ...vars, server_name: 'clam.lab.example' }));
+  t.is(result.code, 0, explain(result));
+  t.is(await onHost(host, 'ls /etc/nginx/conf.d'), 'clam-clam.lab.example.conf');
+  const page = await httpGet(`http://${host.address}/shout/`, 10_000, { Accept: 'application/xml' });
+  t.regex(page.body, /baseurl="http:\/\/clam\.lab\.example\/shout"/);
 });
