@@ -18,6 +18,11 @@ const schema = z.strictObject({
   shell: absolutePathSchema.optional(),
   /** default: true for normal users, false for system users; only used when the user is created */
   create_home: z.boolean().optional(),
+  /**
+   * false: `home` and `shell` are only used when the user is created; an existing user (made by hand
+   * or by another tool) keeps its own, and `usermod` is not run while its processes run
+   */
+  update_home_and_shell: z.boolean().default(true),
 });
 
 export type UserArgs = z.output<typeof schema>;
@@ -76,11 +81,11 @@ export const user: ModuleDefinition<UserArgs> = {
       summary.push(`${args.name}: add to ${missingGroups.join(', ')}`);
       commands.push(`usermod --append --groups ${shellQuote(missingGroups.join(','))} ${name}`);
     }
-    if (args.home !== undefined && fact.home !== args.home) {
+    if (args.update_home_and_shell && args.home !== undefined && fact.home !== args.home) {
       summary.push(`${args.name}: home ${fact.home ?? '?'} -> ${args.home} (files are not moved)`);
       commands.push(`usermod --home ${shellQuote(args.home)} ${name}`);
     }
-    if (args.shell !== undefined && fact.shell !== args.shell) {
+    if (args.update_home_and_shell && args.shell !== undefined && fact.shell !== args.shell) {
       summary.push(`${args.name}: shell ${fact.shell ?? '?'} -> ${args.shell}`);
       commands.push(`usermod --shell ${shellQuote(args.shell)} ${name}`);
     }

@@ -47,6 +47,19 @@ test('shell, home and supplementary groups are brought in line; other membership
   t.notRegex(change.script, /sudo/);
 });
 
+test('update_home_and_shell: false adopts an existing user as it is (a hand-made clam with its own home); a new one still gets them', (t) => {
+  const handMade: UserFact = { ...clam, home: '/home/clam', shell: '/bin/bash' };
+  const adopt = args({ ...clamArgs, update_home_and_shell: false });
+  t.is(user.plan(adopt, facts({ clam: handMade }, { clam: { exists: true } }), context), null);
+  const created = user.plan(adopt, facts({ clam: { exists: false, groups: [] } }, { clam: { exists: false } }), context)!;
+  t.regex(created.script, /useradd .*--home-dir \/var\/lib\/clam --shell \/usr\/sbin\/nologin/);
+  // without it (the default), the same user is brought in line
+  t.deepEqual(user.plan(args(clamArgs), facts({ clam: handMade }, { clam: { exists: true } }), context)!.summary, [
+    'clam: home /home/clam -> /var/lib/clam (files are not moved)',
+    'clam: shell /bin/bash -> /usr/sbin/nologin',
+  ]);
+});
+
 test('state: absent removes the user but not its files', (t) => {
   const change = user.plan(args({ name: 'clam', state: 'absent' }), facts({ clam }, {}), context)!;
   t.regex(change.script, /userdel clam\n/);
