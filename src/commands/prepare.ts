@@ -6,6 +6,7 @@ import type { Inventory, InventoryHost } from '../inventory/types.js';
 import { compilePlay } from '../playbook/compile.js';
 import { loadPlaybook } from '../playbook/load.js';
 import type { CompiledPlay, Playbook } from '../playbook/types.js';
+import { requireFile } from './missing-file.js';
 
 export const BUILTIN_PLAYBOOK = fileURLToPath(new URL('../../playbooks/clam-webservice.yml', import.meta.url));
 
@@ -38,6 +39,8 @@ function playHostNames(inventory: Inventory, pattern: string): Set<string> {
  * rendered and checked. Throws InputError(s); contacts no host.
  */
 export function prepareRun(options: PrepareOptions): PreparedRun {
+  requireFile(options.inventory);
+  if (options.playbook !== undefined) requireFile(options.playbook);
   const inventory = loadInventory(options.inventory);
   const hosts = matchHosts(inventory, options.limit, '--limit');
   const playbook = loadPlaybook(options.playbook ?? BUILTIN_PLAYBOOK);

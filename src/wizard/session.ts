@@ -1,5 +1,6 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { requireFile } from '../commands/missing-file.js';
 import { loadYamlFile } from '../input/yaml-source.js';
 import { checkAnswers, type AnswerContext, type Answers } from './answers.js';
 import { askAnswers } from './dialogue.js';
@@ -11,6 +12,7 @@ import { inquirerTerminal } from './prompts.js';
 export function fromFile(file: string, options: InitOptions, deps: InitDeps, context: AnswerContext): number {
   // Positions in errors name the file the way the user gave it (relative to where they are).
   const shown = path.relative(process.cwd(), path.resolve(deps.cwd, file)) || file;
+  requireFile(file, deps.cwd);
   const answers = checkAnswers(loadYamlFile(shown), context, shown);
   const output = path.resolve(deps.cwd, options.output);
   if (existsSync(output)) {
