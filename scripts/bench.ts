@@ -136,10 +136,13 @@ interface HostTimes {
   doneMs?: number;
 }
 
-/** Progress lines look like `› bench1: Install nginx: changed` and, at the end, `✔ bench1: changed (…)`. */
+/**
+ * Progress lines look like `› bench1: Install nginx: changed` and, at the end, `✔ bench1 (10.231.0.21): changed (…)`
+ * (the address only when it is not the name).
+ */
 function hostTimes(lines: Array<{ ms: number; line: string }>, hosts: string[]): HostTimes[] {
   return hosts.map((host) => {
-    const mine = lines.filter(({ line }) => line.split(' ')[1] === `${host}:`);
+    const mine = lines.filter(({ line }) => /^\S+ (\S+)(?: \([^)]*\))?:/.exec(line)?.[1] === host);
     const firstChange = mine.find(({ line }) => line.startsWith('›') && line.endsWith(': changed'));
     const done = mine.find(({ line }) => line.startsWith('✔') || line.startsWith('✖'));
     return { host, firstChangeMs: firstChange?.ms, doneMs: done?.ms };
@@ -544,7 +547,7 @@ function firstApplySteps(ms: Measurement[]): string[] {
   const steps: Array<{ what: string; ms: number }> = [];
   let previous = 0;
   for (const { ms: at, line } of run.progress) {
-    const match = /^[›✔✖] \S+: (.*): changed$/.exec(line) ?? /^[✔✖] \S+: (.*)$/.exec(line);
+    const match = /^[›✔✖] \S+: (.*): changed$/.exec(line) ?? /^[✔✖] \S+(?: \([^)]*\))?: (.*)$/.exec(line);
     if (!match) continue;
     steps.push({ what: match[1]!.startsWith('changed (') ? 'connection closed, report written' : match[1]!, ms: at - previous });
     previous = at;

@@ -46,7 +46,7 @@ export async function converge(mode: Mode, options: ConvergeOptions): Promise<nu
   const prepared = prepareRun(options);
   const becomePassword = options.askBecomePass ? await askBecomePassword() : undefined;
   const progress = new ProgressDisplay(mode, options.verbose > 0);
-  progress.start(prepared.hosts.map((h) => h.name));
+  progress.start(prepared.hosts.map((h) => ({ name: h.name, address: h.connection.address })));
   const results = await runAll(prepared.hosts, prepared.plays, {
     mode,
     forks: options.forks,

@@ -9,6 +9,7 @@ interface HostTask {
 }
 
 interface HostProgress {
+  label: string;
   task?: HostTask;
   finished: Promise<HostResult>;
   finish(result: HostResult): void;
@@ -20,9 +21,14 @@ function taskLine(host: string, task: TaskResult, mode: 'apply' | 'plan'): strin
   return `${host}: ${task.handler ? 'handler ' : ''}${task.name}: ${status}${error}`;
 }
 
+/** A host as people read it: its inventory name, and the address it is reached at when that is another. */
+export function hostLabel(host: { name: string; address: string }): string {
+  return host.address === host.name ? host.name : `${host.name} (${host.address})`;
+}
+
 export function hostRecap(result: HostResult): string {
   const count = (status: string) => result.tasks.filter((t) => t.status === status).length;
-  const base = `${result.name}: ${result.status} (ok=${count('ok')} changed=${count('changed')} failed=${count('failed')} skipped=${count('skipped')})`;
+  const base = `${hostLabel(result)}: ${result.status} (ok=${count('ok')} changed=${count('changed')} failed=${count('failed')} skipped=${count('skipped')})`;
   return result.error ? `${base}: ${result.error.split('\n')[0]}` : base;
 }
 
@@ -37,21 +43,21 @@ export class ProgressDisplay implements RunObserver {
   constructor(
     private readonly mode: 'apply' | 'plan',
     private readonly verbose: boolean,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
   ) {}
 
-  start(hostNames: string[]): void {
-    for (const name of hostNames) {
+  start(hosts: Array<{ name: string; address: string }>): void {
+    for (const host of hosts) {
       let finish!: (result: HostResult) => void;
       const finished = new Promise<HostResult>((resolve) => (finish = resolve));
-      this.hosts.set(name, { finished, finish });
+      this.hosts.set(host.name, { label: hostLabel(host), finished, finish });
     }
-    const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr), toStderr: [] });
-    const interactive = Boolean(process.stderr.isTTY) && !process.env.CI;
+    const logger = new ListrLogger({ processOutput: new ProcessOutput(this.stream, this.stream), toStderr: [] });
+    const interactive = Boolean(this.stream.isTTY) && !process.env.CI;
     const listr = new Listr(
-      hostNames.map((name) => ({
-        title: `${name}: waiting`,
+      [...this.hosts.values()].map((progress) => ({
+        title: `${progress.label}: waiting`,
         task: async (_context: unknown, task: HostTask) => {
-          const progress = this.hosts.get(name)!;
           progress.task = task;
           const result = await progress.finished;
           task.title = secrets.mask(hostRecap(result));
@@ -62,8 +68,9 @@ export class ProgressDisplay implements RunObserver {
         concurrent: true,
         exitOnError: false,
         collectErrors: false,
-        renderer: interactive ? 'default' : 'simple',
-        fallbackRenderer: 'simple',
+        // not 'simple': it prints a failed host's line, then its error again in [FAILED: …]
+        renderer: interactive ? 'default' : 'verbose',
+        fallbackRenderer: 'verbose',
         rendererOptions: { logger, collapseErrors: false, showErrorMessage: false } as never,
         fallbackRendererOptions: { logger } as never,
       },
@@ -72,8 +79,8 @@ export class ProgressDisplay implements RunObserver {
   }
 
   hostStep(host: string, step: string): void {
-    const task = this.hosts.get(host)?.task;
-    if (task) task.title = secrets.mask(`${host}: ${step}`);
+    const progress = this.hosts.get(host);
+    if (progress?.task) progress.task.title = secrets.mask(`${progress.label}: ${step}`);
   }
 
   hostNotice(host: string, message: string): void {

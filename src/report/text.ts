@@ -1,7 +1,7 @@
 import pc from 'picocolors';
 import { secrets } from '../core/secrets.js';
 import type { HostResult, Mode, TaskResult } from '../engine/results.js';
-import { hostRecap } from './progress.js';
+import { hostLabel, hostRecap } from './progress.js';
 
 function colorDiff(diff: string): string {
   return diff
@@ -46,7 +46,7 @@ export function renderHostReport(hosts: HostResult[], mode: Mode, showDiff: bool
     else if (host.status === 'failed') headline = pc.red(`FAILED: ${host.error}`);
     else if (changes === 0) headline = pc.green('no changes');
     else headline = pc.yellow(mode === 'plan' ? `${changes} to change` : `${changes} changed`);
-    out.push(`${pc.bold(host.name)} (${host.address}): ${headline}`);
+    out.push(`${pc.bold(hostLabel(host))}: ${headline}`);
     for (const task of interesting) out.push(describeTask(task, mode, showDiff || mode === 'plan'));
   }
   return secrets.mask(out.join('\n'));
