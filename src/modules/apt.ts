@@ -67,13 +67,21 @@ function isStale(facts: HostFacts, args: AptArgs): boolean {
   return facts.aptListsAge === undefined || facts.aptListsAge > args.cache_valid_time;
 }
 
+/**
+ * The facts on which an apt task already plans `apt-get update`. plan sees the facts read before
+ * anything changed in every task, while apply reads them again after that task ran and finds the
+ * lists fresh: the later apt tasks of the run rely on that update, so that plan shows it once.
+ */
+const updatePlannedOn = new WeakSet<HostFacts>();
+
 export const apt: ModuleDefinition<AptArgs> = {
   name: 'apt',
   schema: schema as z.ZodType<AptArgs>,
   facts: (args) => (args.name.length > 0 ? [{ kind: 'packages', names: args.name.map(packageOf) }] : []),
   plan(args, facts) {
     const env = 'export DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a APT_LISTCHANGES_FRONTEND=none';
-    const stale = isStale(facts, args);
+    const updatedBefore = updatePlannedOn.has(facts);
+    const stale = !updatedBefore && isStale(facts, args);
     if (args.state === 'absent') {
       const installed = args.name.filter((spec) => needFact(facts.packages, packageOf(spec), 'package').installed).map(packageOf);
       if (installed.length === 0) return null;
@@ -91,7 +99,7 @@ export const apt: ModuleDefinition<AptArgs> = {
       if (args.update_cache === true && stale) {
         update = true;
         summary.push(`update the apt lists (${describeAge(facts.aptListsAge)})`);
-      } else if (missing.length > 0 && unknown.length > 0) {
+      } else if (missing.length > 0 && unknown.length > 0 && !updatedBefore) {
         update = true;
         summary.push(`update the apt lists (apt does not know ${unknown.map(packageOf).join(', ')})`);
       } else if (missing.length > 0 && stale) {
@@ -100,6 +108,7 @@ export const apt: ModuleDefinition<AptArgs> = {
       }
     }
     if (missing.length === 0 && !update) return null;
+    if (update) updatePlannedOn.add(facts);
     const commands = update ? updateCommands(args) : [];
     if (missing.length > 0) {
       summary.push(`install ${missing.join(', ')}`);

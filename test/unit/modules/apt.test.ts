@@ -1,6 +1,6 @@
 import test from 'ava';
 import { apt } from '../../../src/modules/apt.js';
-import type { PackageFact } from '../../../src/facts/types.js';
+import type { HostFacts, PackageFact } from '../../../src/facts/types.js';
 import { assertParses, hostFacts } from './host-facts.js';
 
 const context = { taskName: 'apt', inHandler: false };
@@ -93,4 +93,46 @@ test('the schema refuses what is not a package name and unknown keys', (t) => {
   t.false(apt.schema.safeParse({ name: 'nginx; rm -rf /' }).success);
   t.false(apt.schema.safeParse({ name: 'nginx', pkg: 'x' }).success);
   t.false(apt.schema.safeParse({ name: 'nginx', state: 'latest' }).success);
+});
+
+/** The facts apply reads again after an apt task updated the lists and installed `installed`. */
+function afterUpdate(facts: HostFacts, installed: string[]): HostFacts {
+  const now = new Map([...facts.packages].map(([name, fact]) => [name, fact.installed ? fact : { ...fact, candidate: fact.candidate ?? '1' }]));
+  for (const name of installed) now.set(name, { installed: true, version: now.get(name)!.candidate! });
+  return hostFacts({ aptListsAge: 0, packages: now });
+}
+
+test('stale lists: plan updates them in the first apt task that needs it only, as apply does', (t) => {
+  const facts = hostFacts({
+    aptListsAge: 3 * 86400,
+    packages: packages({
+      python3: { installed: true, version: '3.11' },
+      nginx: { installed: false, candidate: '1.22.1-9' },
+      ufw: { installed: false, candidate: '0.36.2-1' },
+      zip: { installed: false, candidate: null },
+    }),
+  });
+  const tasks = [args({ name: 'python3' }), args({ name: 'nginx' }), args({ name: 'ufw' }), args({ name: 'zip' }), args({ name: 'zip', update_cache: true })];
+
+  // plan: every task from the facts read before anything changed
+  const planned = tasks.map((task) => apt.plan(task, facts, context)?.summary ?? null);
+  t.deepEqual(planned, [null, ['update the apt lists (updated 3 days ago)', 'install nginx'], ['install ufw'], ['install zip'], ['install zip']]);
+
+  // apply (another run, so facts read anew): read again after each change; the update made zip known
+  let current = hostFacts({ ...facts });
+  const applied = tasks.map((task) => {
+    const change = apt.plan(task, current, context);
+    if (change) current = afterUpdate(current, task.name);
+    return change?.summary ?? null;
+  });
+  t.deepEqual(applied, [null, ['update the apt lists (updated 3 days ago)', 'install nginx'], ['install ufw'], ['install zip'], null]);
+  t.notRegex(apt.plan(tasks[2]!, facts, context)!.script, /apt-get[^\n]* update/);
+});
+
+test('the update planned on one host does not count for another', (t) => {
+  const stale = () => hostFacts({ aptListsAge: undefined, packages: packages({ ufw: { installed: false, candidate: '0.36.2-1' } }) });
+  const first = stale();
+  t.is(apt.plan(args({ name: 'ufw' }), first, context)!.summary.length, 2);
+  t.is(apt.plan(args({ name: 'ufw' }), first, context)!.summary.length, 1);
+  t.deepEqual(apt.plan(args({ name: 'ufw' }), stale(), context)!.summary, ['update the apt lists (never updated)', 'install ufw']);
 });
