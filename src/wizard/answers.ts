@@ -72,9 +72,9 @@ export function defaultUrlPrefix(name: string, index: number): string {
   return index === 0 ? '/' : `/${name}`;
 }
 
-/** A service name from its directory's name: `my-service` -> `my_service`. */
-export function defaultServiceName(sourceDir: string, taken: readonly string[]): string {
-  const base = path.basename(path.resolve(sourceDir)).replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '') || 'webservice';
+/** A service name from the module name of its WSGI script: `shout.wsgi` -> `shout`, `my-app.wsgi` -> `my_app`. */
+export function defaultServiceName(wsgi: string, taken: readonly string[]): string {
+  const base = path.posix.parse(wsgi).name.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '') || 'webservice';
   let name = base;
   for (let n = 2; taken.includes(name); n++) name = `${base}${n}`;
   return name;
@@ -214,10 +214,6 @@ export function checkAnswers(raw: unknown, context: AnswerContext, file?: string
     unknownKeys(entry, SERVICE_KEYS, label, errors);
     const source = expandPath(text(entry, 'source', label, '.') ?? '.', context);
     const sourceOk = check(entry, 'source', label, rules.sourceDirProblem(source));
-    const taken = services.map((s) => s.name);
-    // Without a usable source there is no default name; its error is reported already.
-    const name = text(entry, 'name', label, sourceOk ? defaultServiceName(source, taken) : '') ?? '';
-    if (sourceOk || entry.name != null) check(entry, 'name', label, rules.serviceNameProblem(name, taken));
     let wsgi = '';
     if (entry.wsgi !== undefined && entry.wsgi !== null) {
       wsgi = text(entry, 'wsgi', label) ?? '';
@@ -231,6 +227,10 @@ export function checkAnswers(raw: unknown, context: AnswerContext, file?: string
         fail(entry, undefined, `${label}: 'wsgi' is required (${what})`);
       }
     }
+    const taken = services.map((s) => s.name);
+    // Without a WSGI script there is no default name; why there is none is reported already.
+    const name = text(entry, 'name', label, wsgi === '' ? '' : defaultServiceName(wsgi, taken)) ?? '';
+    if (wsgi !== '' || entry.name != null) check(entry, 'name', label, rules.serviceNameProblem(name, taken));
     const prefix = text(entry, 'url_prefix', label, defaultUrlPrefix(name, index)) ?? '/';
     check(entry, 'url_prefix', label, rules.urlPrefixProblem(prefix, services.map((s) => s.url_prefix)));
     let pipPackages = sourceOk && wsgi !== '' ? defaultPipPackages(source, wsgi) : [];

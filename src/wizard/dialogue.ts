@@ -85,13 +85,13 @@ export async function askAnswers(t: Terminal, deps: DialogueDeps): Promise<Recor
       validate: (value) => valid(rules.sourceDirProblem(full(value))),
     });
     const sourceDir = full(source);
+    const wsgi = await askWsgi(t, sourceDir);
     const takenNames = services.map((s) => s.name);
     const name = await t.input({
       message: 'Service name (letters, digits and _):',
-      default: defaultServiceName(sourceDir, takenNames),
+      default: defaultServiceName(wsgi, takenNames),
       validate: (value) => valid(rules.serviceNameProblem(value.trim(), takenNames)),
     });
-    const wsgi = await askWsgi(t, sourceDir);
     const urlPrefix = await t.input({
       message: 'URL prefix it is served under (/ for the root of the site):',
       default: defaultUrlPrefix(name.trim(), index),

@@ -66,8 +66,9 @@ function nextSteps(shownFile: string, answers: Answers): string {
     lines.push(`  read -rs ${BECOME_PASSWORD_VARIABLE} && export ${BECOME_PASSWORD_VARIABLE}   # the sudo password (never stored in the file)`);
   }
   lines.push(
-    `  clamprovision plan ${shownFile}    # connect and show what apply would change (changes nothing)`,
-    `  clamprovision apply ${shownFile}   # deploy; then open ${site}`,
+    `  clamprovision validate ${shownFile}   # check the inventory offline (contacts no server)`,
+    `  clamprovision plan ${shownFile}       # connect and show what apply would change (changes nothing)`,
+    `  clamprovision apply ${shownFile}      # deploy; then open ${site}`,
   );
   return lines.join('\n') + '\n';
 }

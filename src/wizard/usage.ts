@@ -16,8 +16,8 @@ The keys (defaults in parentheses; relative paths are taken from the current dir
   webserver: nginx              # nginx | apache-uwsgi | apache-wsgi (nginx)
   services:                     # one or more
     - source: ./myservice       # local directory (.)
-      name: myservice           # [A-Za-z0-9_]+ (the directory's name)
       wsgi: myservice.wsgi      # inside source (the only *.wsgi file there)
+      name: myservice           # [A-Za-z0-9_]+ (the WSGI script's name without .wsgi)
       url_prefix: /             # (/ for the first service, /NAME for the others)
       pip_packages: [clam]      # extra packages for the virtualenv (clam if the script imports it)
   server_name: clam.example.org # (the first server's address)

@@ -37,7 +37,7 @@ test('--answers: a minimal file gets the dialogue\'s defaults and passes validat
   writeFileSync(path.join(ws.project, 'answers.yml'), 'servers:\n  - address: 192.0.2.30\nservices:\n  - source: hello\n');
   const result = init(ws.project, ws.home, '--answers', 'answers.yml');
   t.is(result.status, 0, result.stderr);
-  t.regex(result.stdout, /clamprovision plan inventory\.yml[\s\S]*clamprovision apply inventory\.yml/);
+  t.regex(result.stdout, /clamprovision validate inventory\.yml[\s\S]*clamprovision plan inventory\.yml[\s\S]*clamprovision apply inventory\.yml/);
   const inventory = parse(readFileSync(path.join(ws.project, 'inventory.yml'), 'utf8'));
   t.deepEqual(inventory.all.hosts['192.0.2.30'], { ansible_user: 'root', ansible_port: 22, ansible_ssh_private_key_file: '~/.ssh/id_ed25519', ansible_become: false });
   t.like(inventory.all.vars, { webserver: 'nginx', server_name: '192.0.2.30', firewall: true, services: [{ name: 'hello', source: 'hello', wsgi: 'hello.wsgi', url_prefix: '/' }] });

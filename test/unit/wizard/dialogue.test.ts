@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { parse } from 'yaml';
 import { runInit } from '../../../src/wizard/init.js';
 import { ScriptedTerminal, type Step } from './scripted-terminal.js';
-import { deps, fakeCheck, workspace } from './workspace.js';
+import { HELLO_WSGI, deps, fakeCheck, workspace } from './workspace.js';
 
 const cli = fileURLToPath(new URL('../../../dist/cli.js', import.meta.url));
 
@@ -24,8 +24,8 @@ const ACCEPT_ALL_DEFAULTS: Step[] = [
   { ask: /Add another server/ },
   { ask: /Which webserver/ },
   { ask: /Local directory of the service/ },
-  { ask: /Service name.*hello/ },
   { ask: /WSGI script/ },
+  { ask: /Service name.*hello/ },
   { ask: /URL prefix.*\// },
   { ask: /Extra pip packages/ },
   { ask: /Add another webservice/ },
@@ -68,9 +68,9 @@ test('pressing Enter everywhere (after the address) writes a commented inventory
   t.is(check.calls.length, 1);
   t.like(check.calls[0]![0], { address: '192.0.2.10', user: 'root', port: 22, key_file: path.join(ws.home, '.ssh', 'id_ed25519') });
   t.true(terminal.transcript.some((line) => line.includes('connected: Debian GNU/Linux 12 (bookworm)')));
-  // The next steps name plan, then apply, on the file written.
+  // The next steps name validate, plan, then apply, on the file written.
   const out = terminal.transcript.join('\n');
-  t.regex(out, /clamprovision plan inventory\.yml[\s\S]*clamprovision apply inventory\.yml/);
+  t.regex(out, /clamprovision validate inventory\.yml[\s\S]*clamprovision plan inventory\.yml[\s\S]*clamprovision apply inventory\.yml/);
 
   const validated = validate(path.join(ws.hello, 'inventory.yml'), ws.home);
   t.is(validated.status, 0, validated.stderr);
@@ -96,16 +96,16 @@ const WRONG_THEN_RIGHT: Step[] = [
   { ask: /Which webserver/, choose: 'apache-wsgi' },
   { ask: /Local directory of the service/, type: 'missing', rejected: /missing does not exist/ },
   { ask: /Local directory of the service/, type: 'hello' },
+  { ask: /WSGI script/ },
   { ask: /Service name/, type: 'hello world', rejected: /not a valid name: use letters, digits and _ only/ },
   { ask: /Service name.*hello/ },
-  { ask: /WSGI script/ },
   { ask: /URL prefix/ },
   { ask: /Extra pip packages/ },
   { ask: /Add another webservice/, type: 'y' },
   { ask: /Local directory of the service/, type: 'clamsvc' },
+  { ask: /WSGI script/ },
   { ask: /Service name/, type: 'hello', rejected: /another service is already called 'hello'/ },
   { ask: /Service name.*clamsvc/ },
-  { ask: /WSGI script/ },
   { ask: /URL prefix.*\/clamsvc/, type: 'svc', rejected: /must start with a slash, e\.g\. '\/svc'/ },
   { ask: /URL prefix/, type: '/', rejected: /another service is already served at \// },
   { ask: /URL prefix/ },
@@ -215,7 +215,7 @@ test('--answers with the same answers writes a byte-identical inventory', async 
   const fromFile = await runInit({ output: 'from-answers.yml', answers: 'answers.yml' }, d);
   t.is(fromFile, 0, d.captured.stderr.join(''));
   t.is(readFileSync(path.join(ws.project, 'from-answers.yml'), 'utf8'), readFileSync(file, 'utf8').replaceAll('inventory.yml', 'from-answers.yml'));
-  t.regex(d.captured.stdout.join(''), /clamprovision plan from-answers\.yml[\s\S]*clamprovision apply from-answers\.yml/);
+  t.regex(d.captured.stdout.join(''), /clamprovision validate from-answers\.yml[\s\S]*clamprovision plan from-answers\.yml[\s\S]*clamprovision apply from-answers\.yml/);
 });
 
 test('a failed connection test says what is wrong and lets the user change the server, keeping the answers as defaults', async (t) => {
@@ -268,4 +268,30 @@ test('an existing inventory is only overwritten when the user says so; otherwise
   t.is(readFileSync(path.join(ws.hello, 'inventory.yml'), 'utf8'), 'mine\n');
   t.like(parse(readFileSync(path.join(ws.hello, 'site.yml'), 'utf8')).all.vars, { webserver: 'nginx' });
   t.regex(terminal.transcript.join('\n'), /clamprovision apply site\.yml/);
+});
+
+test("the suggested service name is the WSGI script's module name, not the directory's, in the dialogue and from a file", async (t) => {
+  const ws = workspace();
+  const site = path.join(ws.project, 'my-site');
+  mkdirSync(path.join(site, 'app'), { recursive: true });
+  writeFileSync(path.join(site, 'shout.wsgi'), HELLO_WSGI);
+  writeFileSync(path.join(site, 'app', 'my-app.wsgi'), HELLO_WSGI);
+  const terminal = new ScriptedTerminal(
+    ACCEPT_ALL_DEFAULTS.flatMap((step): Step[] => {
+      if (step.ask.source.startsWith('Local directory')) return [{ ask: step.ask, type: 'my-site' }];
+      if (step.ask.source === 'WSGI script') return [{ ask: /WSGI script/, choose: 'app/my-app.wsgi' }];
+      if (step.ask.source.startsWith('Service name')) return [{ ask: /Service name.*\(my_app\)/ }];
+      return [step];
+    }),
+  );
+  const d = deps(ws, terminal, fakeCheck([{ ok: true, os: 'Debian GNU/Linux 12 (bookworm)', sudo: 'not used' }]));
+  t.is(await runInit({ output: 'inventory.yml' }, d), 0, d.captured.stderr.join(''));
+  t.deepEqual(terminal.remaining, []);
+  t.like(parse(readFileSync(path.join(ws.project, 'inventory.yml'), 'utf8')).all.vars.services[0], { name: 'my_app', wsgi: 'app/my-app.wsgi' });
+
+  writeFileSync(path.join(ws.project, 'answers.yml'), 'servers:\n  - address: 192.0.2.50\nservices:\n  - source: my-site\n    wsgi: shout.wsgi\n  - source: hello\n  - source: my-site\n    wsgi: shout.wsgi\n    url_prefix: /again\n');
+  const fromFile = deps(ws, new ScriptedTerminal([]), fakeCheck([]));
+  t.is(await runInit({ output: 'from-answers.yml', answers: 'answers.yml' }, fromFile), 0, fromFile.captured.stderr.join(''));
+  const services = parse(readFileSync(path.join(ws.project, 'from-answers.yml'), 'utf8')).all.vars.services as Array<{ name: string }>;
+  t.deepEqual(services.map((s) => s.name), ['shout', 'hello', 'shout2']);
 });
