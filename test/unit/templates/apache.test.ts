@@ -100,6 +100,38 @@ test('apache_extra goes inside our virtual host (the HTTPS one with tls)', (t) =
   t.true(https!.body.includes('Header set X-Clam yes'));
 });
 
+/** The paths outside the services' prefixes that Apache answers with 404 (mod_alias uses PCRE; JavaScript reads this regex the same). */
+function notFound(vhost: { body: string[] }): RegExp | undefined {
+  const lines = vhost.body.filter((line) => line.startsWith('RedirectMatch 404 '));
+  if (lines.length > 1) throw new Error(`several: ${lines.join('\n')}`);
+  return lines[0] === undefined ? undefined : new RegExp(lines[0].split(' ')[2]!);
+}
+
+test("every service under a prefix: the rest of the site is a 404, not Apache's default page; prefixes and static files are not", (t) => {
+  for (const webserver of ['apache-uwsgi', 'apache-wsgi']) {
+    const services = [shoutService('/shout'), helloService('/tools/v1.2', { name: 'v12' }), helloService('/hello', { static: { url: '/assets(1)/', dir: '/srv/assets' } })];
+    const vhost = only(virtualHosts(conf({ webserver, services })));
+    t.true(vhost.body.includes('RedirectMatch 404 ^/(?!(?:shout|tools/v1\\.2|hello|assets\\(1\\))(?:/|$))'), webserver);
+    const regex = notFound(vhost)!;
+    for (const path of ['/', '/index.html', '/icons/apache_pg.gif', '/shoutx', '/tools', '/tools/v1x2/', '/hello.html', '/assets(1)x']) t.true(regex.test(path), `${webserver}: ${path} is a 404`);
+    for (const path of ['/shout', '/shout/', '/shout/static/style.css', '/tools/v1.2', '/tools/v1.2/x', '/hello/', '/assets(1)/logo.png']) t.false(regex.test(path), `${webserver}: ${path} is served`);
+  }
+});
+
+test('no 404 of ours where something is served at /: a service, static files, or apache_extra mapping URLs itself', (t) => {
+  const vhostOf = (vars: Record<string, unknown>) => virtualHosts(conf(vars)).at(-1)!;
+  t.is(notFound(vhostOf({ services: [helloService('/'), helloService('/other', { name: 'other' })] })), undefined);
+  t.is(notFound(vhostOf({ webserver: 'apache-wsgi', services: [helloService('/', { pip_packages: ['clam'] })] })), undefined);
+  t.is(notFound(vhostOf({ services: [helloService('/hello', { static: { url: '/', dir: '/srv/site' } })] })), undefined);
+  for (const extra of ['DocumentRoot /srv/site', 'Alias /docs /srv/docs', 'ScriptAlias /cgi-bin/ /usr/lib/cgi-bin/', 'redirectmatch ^/$ /hello/', '<Location /server-status>\n    SetHandler server-status\n</Location>']) {
+    t.is(notFound(vhostOf({ apache_extra: extra, services: [helloService('/hello')] })), undefined, extra);
+  }
+  t.truthy(notFound(vhostOf({ apache_extra: 'Header set X-Clam yes\nProxyPass /api http://127.0.0.1:9000/api', services: [helloService('/hello')] })));
+  const [http, https] = virtualHosts(conf({ tls: { cert: 'hello/hello.wsgi', key: 'hello/hello.wsgi' }, services: [helloService('/hello')] }));
+  t.is(notFound(http!), undefined, 'the redirect to https is unchanged');
+  t.truthy(notFound(https!));
+});
+
 function wsgiConf(inventoryVars: Record<string, unknown>): string[] {
   return conf({ webserver: 'apache-wsgi', ...inventoryVars });
 }

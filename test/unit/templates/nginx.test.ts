@@ -66,7 +66,7 @@ test('under /hello: /hello is rewritten to /hello/, and /hello/ goes to uWSGI wi
   const app = location(server, '/hello/');
   t.truthy(app);
   t.true(app!.includes('uwsgi_pass 127.0.0.1:8888;'));
-  t.is(location(server, '/'), undefined, 'nothing is served at the root');
+  t.deepEqual(location(server, '/'), ['return 404;'], 'nothing is served at the root');
 });
 
 test('two services share one server block, each under its own prefix and port', (t) => {
@@ -282,4 +282,39 @@ test('server-side XSLT: at the root, with an explicit static directory; none whe
     t.false(text.includes('xslt_'), JSON.stringify(vars));
     t.false(text.includes('$clam_render_html'), JSON.stringify(vars));
   }
+});
+
+// --- the rest of the site when every service is under a prefix
+
+test("every service under a prefix: the rest of the site is a plain 404, not nginx's default page; their locations are kept", (t) => {
+  const server = serverBlocks(conf({ services: [shoutService('/shout'), helloService('/hello', { static: { url: '/assets', dir: '/srv/assets' } })] }))[0]!;
+  t.deepEqual(location(server, '/'), ['return 404;']);
+  t.deepEqual(server.filter((line) => line.startsWith('location')), [
+    'location /shout/static/ {',
+    'location = /shout {',
+    'location /shout/ {',
+    'location /.clam-html/shout/ {',
+    'location /assets/ {',
+    'location = /hello {',
+    'location /hello/ {',
+    'location / {',
+  ]);
+  t.deepEqual(location(server, '/shout/static/'), ['alias /opt/clam/shout/static/;']);
+  t.deepEqual(location(server, '/assets/'), ['alias /srv/assets/;']);
+  t.true(location(server, '/shout/')!.includes('uwsgi_pass 127.0.0.1:8888;'));
+  t.true(location(server, '/hello/')!.includes('uwsgi_pass 127.0.0.1:8889;'));
+  t.false(server.some((line) => line.startsWith('root ') || line.startsWith('index ')));
+});
+
+test('no 404 of ours where something is served at /: a service, static files, or nginx_extra', (t) => {
+  const returns404 = (vars: Record<string, unknown>) => serverBlocks(conf(vars)).at(-1)!.includes('return 404;');
+  t.false(returns404({ services: [helloService('/'), helloService('/other', { name: 'other' })] }));
+  t.false(returns404({ services: [helloService('/hello', { static: { url: '/', dir: '/srv/site' } })] }));
+  // a second `location /` would fail nginx -t; a root of its own is there to be served
+  t.false(returns404({ nginx_extra: 'location / {\n    root /srv/site;\n}\n', services: [helloService('/hello')] }));
+  t.false(returns404({ nginx_extra: 'location ^~ / { return 302 /hello/; }', services: [helloService('/hello')] }));
+  t.false(returns404({ nginx_extra: 'root /srv/site;\nindex index.html;', services: [helloService('/hello')] }));
+  t.true(returns404({ nginx_extra: 'add_header X-Clam yes;\nlocation = / { return 302 /hello/; }\nlocation /docs/ { alias /srv/docs/; }', services: [helloService('/hello')] }));
+  t.true(returns404({ tls, services: [helloService('/hello')] }));
+  t.false(serverBlocks(conf({ tls, services: [helloService('/hello')] }))[0]!.includes('return 404;'), 'the redirect server is unchanged');
 });
