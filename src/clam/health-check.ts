@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ModuleDefinition } from '../modules/types.js';
+import { LOG_BEGIN, LOG_END, PROCESS_GROUP, UNIT_NAME, serviceLogFunctions, serviceLogs } from '../modules/lib/service-logs.js';
 import { script, shellQuote } from '../modules/lib/shell.js';
 
 /**
@@ -12,6 +13,9 @@ import { script, shellQuote } from '../modules/lib/shell.js';
  * - the settings module that the WSGI script hands to `run_wsgi` imports in the environment CLAM's
  *   dispatcher runs in (the service's env file, as the service user, from CLAM's own directory):
  *   otherwise every job fails.
+ * When the page gets no answer or a 5xx, the error also shows the last lines of the service's log
+ * (the journal of its uWSGI unit, or Apache's error log for its mod_wsgi process group): they say
+ * why, where the webserver only says 502.
  */
 const schema = z.strictObject({
   /** the service's root, fetched on the host: http(s)://127.0.0.1:PORT/PREFIX/ */
@@ -25,6 +29,10 @@ const schema = z.strictObject({
   wsgi: z.string().startsWith('/'),
   user: z.string().min(1),
   timeout: z.number().int().positive().default(20),
+  /** the service's systemd unit (uWSGI) */
+  units: z.array(z.string().regex(UNIT_NAME, 'not a unit name')).default([]),
+  /** the service's mod_wsgi daemon process group (apache-wsgi) */
+  wsgi_process_groups: z.array(z.string().regex(PROCESS_GROUP, 'not a mod_wsgi process group name')).default([]),
 });
 
 export type ClamCheckArgs = z.output<typeof schema>;
@@ -92,7 +100,10 @@ public = args["public_url"].rstrip("/")
 internal = args["url"].rstrip("/")
 status, headers, body = get(args["url"])
 content_type, location = headers.get("Content-Type", ""), headers.get("Location", "")
-if status == 0 or status >= 500:
+# exit status 2 asks the shell for the service's log
+down = status == 0 or status >= 500
+logs = []
+if down:
     detail = body[:300].decode("utf-8", "replace").strip()
     problems.append("GET %s (Host: %s): %s%s" % (args["url"], args["host_header"], "no answer" if status == 0 else "HTTP %d" % status, ": " + detail if detail else ""))
 elif status == 200:
@@ -132,12 +143,17 @@ else:
         if result.returncode != 0:
             lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
             problems.append("CLAM's dispatcher could not import the settings module '%s' (as user %s, with %s): %s" % (module, args["user"], args["env_file"], lines[-1] if lines else "exit %d" % result.returncode))
+            # a service that is down shows the same traceback in its own log
+            if not down:
+                logs.append(("the import of '%s' as CLAM's dispatcher does it" % module, lines))
     except Exception as error:
         problems.append("could not try importing the settings module '%s' as user %s: %s" % (module, args["user"], error))
 
 for problem in problems:
     print(problem, file=sys.stderr)
-sys.exit(1 if problems else 0)
+for title, lines in logs:
+    print("${LOG_BEGIN} " + title, *lines, "${LOG_END}", sep="\n", file=sys.stderr)
+sys.exit(0 if not problems else 2 if down else 1)
 `;
 
 export const clamCheck: ModuleDefinition<ClamCheckArgs> = {
@@ -153,8 +169,12 @@ export const clamCheck: ModuleDefinition<ClamCheckArgs> = {
       ],
       check: true,
       script: script(
+        ...serviceLogFunctions(args.units, args.wsgi_process_groups),
         `test -x ${shellQuote(python)} || { echo ${shellQuote(`${python} is missing: the service's virtualenv was not created`)} >&2; exit 1; }`,
-        `${shellQuote(python)} -c ${shellQuote(CHECK_PY)} ${shellQuote(JSON.stringify(args))}`,
+        'cp_rc=0',
+        `${shellQuote(python)} -c ${shellQuote(CHECK_PY)} ${shellQuote(JSON.stringify(args))} || cp_rc=$?`,
+        `if [ "$cp_rc" = 2 ]; then\n${serviceLogs(args.units, args.wsgi_process_groups)}\nexit 1\nfi`,
+        'exit "$cp_rc"',
       ),
     };
   },

@@ -3,6 +3,7 @@ import { gatherFacts } from '../facts/gather.js';
 import type { InventoryHost } from '../inventory/types.js';
 import type { CompiledPlay, CompiledTask } from '../playbook/types.js';
 import { evaluateCondition } from '../playbook/expressions.js';
+import { describeScriptFailure } from '../modules/lib/service-logs.js';
 import { SshHost, type HeldCommand } from '../transport/ssh-host.js';
 import { UnreachableError } from '../transport/errors.js';
 import type { HostResult, Mode, RunObserver, TaskResult } from './results.js';
@@ -24,10 +25,6 @@ const LOCK_FILE = '/run/lock/clamprovision.lock';
 /** Holding the lock is tied to the SSH session: a dropped connection releases it, so no stale lock remains. */
 function lockScript(timeoutSeconds: number): string {
   return `exec flock -w ${timeoutSeconds} ${LOCK_FILE} sh -c 'echo ${LOCKED_LINE}; exec cat >/dev/null'`;
-}
-
-function lastLines(text: string, count = 15): string {
-  return text.trim().split('\n').slice(-count).join('\n');
 }
 
 class HostFailure extends Error {}
@@ -169,10 +166,7 @@ class HostRun {
 
   private async execute(script: string, result: TaskResult): Promise<void> {
     const outcome = await this.ssh!.run(script);
-    if (outcome.code !== 0) {
-      const detail = lastLines(outcome.stderr) || lastLines(outcome.stdout) || `exit status ${outcome.code}`;
-      throw new Error(detail);
-    }
+    if (outcome.code !== 0) throw new Error(describeScriptFailure(outcome));
   }
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ModuleDefinition } from './types.js';
+import { PROCESS_GROUP, UNIT_NAME, serviceLogFunctions, serviceLogs } from './lib/service-logs.js';
 import { script, shellQuote } from './lib/shell.js';
 
 const schema = z.strictObject({
@@ -8,6 +9,13 @@ const schema = z.strictObject({
   /** a status at or above this fails the host (401 still passes: the service answers) */
   expect_below: z.number().int().min(100).max(600).default(500),
   timeout: z.number().int().positive().default(10),
+  /**
+   * the systemd units serving the URLs: when one gives no answer or a 5xx (502 from nginx, 503 from
+   * Apache while uWSGI is down), the error shows their journal's last lines, which say why
+   */
+  units: z.array(z.string().regex(UNIT_NAME, 'not a unit name')).default([]),
+  /** the same for services run by mod_wsgi in daemon mode: their lines of Apache's error log */
+  wsgi_process_groups: z.array(z.string().regex(PROCESS_GROUP, 'not a mod_wsgi process group name')).default([]),
 });
 
 export type HttpCheckArgs = z.output<typeof schema>;
@@ -59,12 +67,24 @@ if [ "$cp_status" -eq 0 ] || [ "$cp_status" -ge ${args.expect_below} ]; then
   head -c 300 "$cp_body" >&2
   echo >&2
   cp_failed=1
+  # the service behind did not answer, or failed on the request: its log says why
+  [ "$cp_status" -ne 0 ] && [ "$cp_status" -lt 500 ] || cp_down=1
 fi`,
     );
     return {
       summary: args.urls.map((url) => `check ${url} answers with a status below ${args.expect_below}`),
       check: true,
-      script: script(fetchFunction(args.timeout), 'cp_body=$(mktemp)', `trap 'rm -f "$cp_body"' EXIT`, 'cp_failed=0', ...checks, 'exit $cp_failed'),
+      script: script(
+        fetchFunction(args.timeout),
+        ...serviceLogFunctions(args.units, args.wsgi_process_groups),
+        'cp_body=$(mktemp)',
+        `trap 'rm -f "$cp_body"' EXIT`,
+        'cp_failed=0',
+        'cp_down=0',
+        ...checks,
+        `if [ "$cp_down" = 1 ]; then\n${serviceLogs(args.units, args.wsgi_process_groups)}\nfi`,
+        'exit $cp_failed',
+      ),
     };
   },
 };

@@ -10,7 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import test from 'ava';
 import { clamCheck, type ClamCheckArgs } from '../../../src/clam/health-check.js';
+import { describeScriptFailure, splitLogs } from '../../../src/modules/lib/service-logs.js';
 import { tempTree } from '../input/temp-files.js';
+import { runOnFakeHostAsync, uwsgiImportFailure, type FakeHost } from '../modules/fake-systemd.js';
 import { hostFacts } from '../modules/host-facts.js';
 import { examplesDir, hostVars, services, shoutService, writeEnvFile } from '../templates/render.js';
 import { fakeClam, run } from './fake-clam.js';
@@ -76,6 +78,12 @@ interface FakeClamSite {
   sourceOnPythonPath?: boolean;
   /** answer the service's root with this redirect instead of CLAM's XML */
   redirectTo?: string;
+  /** answer the service's root with this status (a webserver whose uWSGI is down) */
+  rootStatus?: number;
+  /** the check's arguments naming the service's logs */
+  logs?: Partial<Pick<ClamCheckArgs, 'units' | 'wsgi_process_groups'>>;
+  /** what systemctl and journalctl say on the host */
+  host?: FakeHost;
 }
 
 /** A file tree's paths, modes and contents: to see that a check changed nothing. */
@@ -104,7 +112,10 @@ async function checkAgainst(site: FakeClamSite) {
     const path = request.url ?? '';
     requests.push({ path, host: request.headers.host ?? '' });
     const baseurl = site.baseurl ?? PUBLIC_URL;
-    if (path === '/shout/' && site.redirectTo !== undefined) {
+    if (path === '/shout/' && site.rootStatus !== undefined) {
+      response.writeHead(site.rootStatus, { 'content-type': 'text/html' });
+      response.end(`<html><body>${site.rootStatus} Bad Gateway</body></html>`);
+    } else if (path === '/shout/' && site.redirectTo !== undefined) {
       response.writeHead(302, { location: site.redirectTo });
       response.end();
     } else if (path === '/shout/') {
@@ -141,11 +152,14 @@ async function checkAgainst(site: FakeClamSite) {
       wsgi: join(source, 'shout.wsgi'),
       user: serviceUser ?? 'clam',
       timeout: 10,
+      ...site.logs,
     } satisfies Partial<ClamCheckArgs>);
     const before = snapshot(source, venv, clam, dirname(envFile));
-    const result = await run('sh', ['-s'], { input: clamCheck.plan(checked, hostFacts(), context)!.script });
+    const result = await runOnFakeHostAsync(clamCheck.plan(checked, hostFacts(), context)!.script, site.host);
     const unchanged = JSON.stringify(snapshot(source, venv, clam, dirname(envFile))) === JSON.stringify(before);
-    return { ...result, problems: result.stderr.split('\n').filter((line) => line !== ''), requests, args: checked, unchanged };
+    // the check's own sentences; the logs it printed are in `error`, as the host's error shows them
+    const problems = splitLogs(result.stderr).parts.filter((part): part is string => typeof part === 'string' && part !== '');
+    return { ...result, problems, error: describeScriptFailure(result), requests, args: checked, unchanged };
   } finally {
     server.close();
   }
@@ -170,6 +184,9 @@ asRoot('the settings module not importable for CLAM\'s dispatcher: exit 1 naming
   t.deepEqual(broken.problems, [
     `CLAM's dispatcher could not import the settings module 'shout' (as user ${serviceUser}, with ${broken.args.env_file}): ModuleNotFoundError: No module named 'no_such_dependency'`,
   ]);
+  t.regex(broken.error, /\nthe import of 'shout' as CLAM's dispatcher does it, last lines:\n {2}Traceback \(most recent call last\):\n(.*\n)* {6}import no_such_dependency\n/);
+  t.true(broken.error.endsWith("\ncause: ModuleNotFoundError: No module named 'no_such_dependency'\nhint: add no_such_dependency to pip_packages, or put its directory on PYTHONPATH"), broken.error);
+  t.deepEqual(broken.journalctl, [], 'the page answers: the service\'s journal is not needed');
   // the source directory must be on the env file's PYTHONPATH: the dispatcher runs from CLAM's directory
   const elsewhere = await checkAgainst({ sourceOnPythonPath: false });
   t.is(elsewhere.code, 1);
@@ -210,4 +227,30 @@ withPython('a WSGI script that does not call run_wsgi: exit 1, and the message s
   const result = await checkAgainst({ wsgi: 'import flask\n\napplication = flask.Flask(__name__)\n' });
   t.is(result.code, 1);
   t.deepEqual(result.problems, [`cannot tell CLAM's settings module from the WSGI script ${result.args.wsgi}: it does not call clam.clamservice.run_wsgi(MODULE)`]);
+});
+
+withPython('the page answering 502 (uWSGI down): exit 1, and the error holds the journal of the service\'s unit with the cause and a hint', async (t) => {
+  const libxslt = 'ImportError: libxslt.so.1: cannot open shared object file: No such file or directory';
+  const result = await checkAgainst({
+    rootStatus: 502,
+    logs: { units: ['clam-shout'] },
+    host: { active: { 'clam-shout': 'activating' }, journals: { 'clam-shout': uwsgiImportFailure('clam-shout', [libxslt]) } },
+  });
+  t.is(result.code, 1);
+  t.regex(result.problems[0]!, /^GET http:\/\/127\.0\.0\.1:\d+\/shout\/ \(Host: web1\): HTTP 502: <html><body>502 Bad Gateway<\/body><\/html>$/);
+  t.deepEqual(result.journalctl, ['-q -u clam-shout -n 200 --no-pager -o cat']);
+  t.regex(result.error, /\nclam-shout's journal, last lines:\n/);
+  t.true(result.error.endsWith(`\n  *** no app loaded. GAME OVER ***\ncause: ${libxslt}\nhint: libxslt.so.1 is missing on the host; it comes with the Debian package libxslt1.1: install it with apt_packages: [libxslt1.1]`), result.error);
+  t.notRegex(result.error, /the import of 'shout'/, 'a service that is down says it in its own journal');
+});
+
+withPython('with mod_wsgi the 500 of a failing script shows Apache\'s error log of the service\'s process group', async (t) => {
+  const result = await checkAgainst({
+    rootStatus: 500,
+    logs: { wsgi_process_groups: ['clam-shout'] },
+    host: { daemonPids: { 'clam-shout': [77] }, apacheErrorLog: '[Tue Dec 01 05:00:00.1 2026] [wsgi:error] [pid 77:tid 1] [remote 127.0.0.1:5] RuntimeError: boom from the wsgi\n' },
+  });
+  t.is(result.code, 1);
+  t.true(result.error.includes("Apache's error log (/var/log/apache2/error.log) for clam-shout, last lines:\n  RuntimeError: boom from the wsgi\n"), result.error);
+  t.deepEqual(result.journalctl, []);
 });

@@ -2,7 +2,9 @@ import test from 'ava';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { httpCheck } from '../../../src/modules/http-check.js';
-import { hostFacts, runScript } from './host-facts.js';
+import { describeScriptFailure } from '../../../src/modules/lib/service-logs.js';
+import { runOnFakeHostAsync, type FakeHost } from './fake-systemd.js';
+import { assertParses, hostFacts, runScript } from './host-facts.js';
 
 const context = { taskName: 'check', inHandler: false };
 
@@ -45,4 +47,88 @@ test('the script passes on 200 and 401 and fails on 502 with the status and the 
     server.close();
   }
   t.is(runScript('exit 0').code, 0);
+});
+
+// --- the logs of the service behind a URL that fails
+
+/** A local server answering each path's number as its status; the check's script run against it on a stand-in host. */
+async function checkOnFakeHost(paths: string[], input: Record<string, unknown>, host: FakeHost) {
+  const server = createServer((request, response) => {
+    const status = Number(request.url?.slice(1)) || 200;
+    response.writeHead(status, { 'content-type': 'text/html' });
+    response.end(`<html>${status}</html>`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const args = httpCheck.schema.parse({ urls: paths.map((path) => `http://127.0.0.1:${port}/${path}`), timeout: 5, ...input });
+    const change = httpCheck.plan(args, hostFacts(), context)!;
+    assertParses(change.script);
+    const result = await runOnFakeHostAsync(change.script, host);
+    return { ...result, error: describeScriptFailure(result) };
+  } finally {
+    server.close();
+  }
+}
+
+const BOOM = 'Traceback (most recent call last):\n  File "/etc/clam/hello/app.wsgi", line 40, in <module>\nRuntimeError: boom\n';
+
+test('a 502 (uWSGI down behind nginx): the error ends with the journal of the units, the cause and no boilerplate', async (t) => {
+  const result = await checkOnFakeHost(['200', '502'], { units: ['clam-hello'] }, {
+    active: { 'clam-hello': 'activating' },
+    journals: { 'clam-hello': `Started clam-hello.service - CLAM webservice hello (uWSGI).\n${BOOM}clam-hello.service: Scheduled restart job, restart counter is at 3.\n` },
+  });
+  t.is(result.code, 1);
+  t.regex(result.error, /^GET http:\/\/127\.0\.0\.1:\d+\/502: HTTP 502 \(expected below 500\)\n<html>502<\/html>\nclam-hello's journal, last lines:\n {2}Traceback \(most recent call last\):\n/);
+  t.true(result.error.endsWith('\n  RuntimeError: boom\ncause: RuntimeError: boom'), result.error);
+  t.notRegex(result.error, /Started|Scheduled restart/);
+});
+
+test('a 500 and no answer show the logs too; a 404 (the service answered) and a pass do not', async (t) => {
+  const host: FakeHost = { journals: { 'clam-hello': BOOM } };
+  t.deepEqual((await checkOnFakeHost(['500'], { units: ['clam-hello'] }, host)).journalctl, ['-q -u clam-hello -n 200 --no-pager -o cat']);
+  const refused = httpCheck.plan(httpCheck.schema.parse({ urls: ['http://127.0.0.1:1/'], timeout: 5, units: ['clam-hello'] }), hostFacts(), context)!;
+  const noAnswer = await runOnFakeHostAsync(refused.script, host);
+  t.regex(describeScriptFailure(noAnswer), /HTTP 000 .*\n(.*\n)*clam-hello's journal, last lines:/);
+  const notFound = await checkOnFakeHost(['404'], { units: ['clam-hello'], expect_below: 400 }, host);
+  t.is(notFound.code, 1);
+  t.deepEqual(notFound.journalctl, []);
+  const fine = await checkOnFakeHost(['200'], { units: ['clam-hello'] }, host);
+  t.is(fine.code, 0);
+  t.is(fine.stderr, '');
+  t.deepEqual(fine.calls, [], 'a passing check asks systemd nothing');
+});
+
+test('with mod_wsgi: the lines of Apache\'s error log of the service\'s daemon process group', async (t) => {
+  const result = await checkOnFakeHost(['500'], { wsgi_process_groups: ['clam-hello'] }, {
+    daemonPids: { 'clam-hello': [4242] },
+    apacheErrorLog: [
+      "[Tue Dec 01 05:00:00.1 2026] [wsgi:error] [pid 4242:tid 1] [remote 127.0.0.1:5] mod_wsgi (pid=4242): Failed to exec Python script file '/etc/clam/hello/app.wsgi'.",
+      '[Tue Dec 01 05:00:00.1 2026] [wsgi:error] [pid 4242:tid 1] [remote 127.0.0.1:5] Traceback (most recent call last):',
+      "[Tue Dec 01 05:00:00.1 2026] [wsgi:error] [pid 4242:tid 1] [remote 127.0.0.1:5] ModuleNotFoundError: No module named 'frog'",
+      '[Tue Dec 01 05:00:00.1 2026] [core:notice] [pid 1:tid 1] AH00094: Command line: \'/usr/sbin/apache2\'',
+      '',
+    ].join('\n'),
+  });
+  t.is(result.code, 1);
+  t.true(
+    result.error.endsWith(
+      [
+        "Apache's error log (/var/log/apache2/error.log) for clam-hello, last lines:",
+        "  mod_wsgi (pid=4242): Failed to exec Python script file '/etc/clam/hello/app.wsgi'.",
+        '  Traceback (most recent call last):',
+        "  ModuleNotFoundError: No module named 'frog'",
+        "cause: ModuleNotFoundError: No module named 'frog'",
+        'hint: add frog to pip_packages, or put its directory on PYTHONPATH',
+      ].join('\n'),
+    ),
+    result.error,
+  );
+  t.deepEqual(result.journalctl, [], 'no journal without units');
+});
+
+test('units and process groups are names, not shell', (t) => {
+  t.false(httpCheck.schema.safeParse({ urls: ['http://127.0.0.1/'], units: ['x; rm -rf /'] }).success);
+  t.false(httpCheck.schema.safeParse({ urls: ['http://127.0.0.1/'], wsgi_process_groups: ["a'b"] }).success);
+  t.like(httpCheck.schema.parse({ urls: ['http://127.0.0.1/'] }), { units: [], wsgi_process_groups: [] });
 });
