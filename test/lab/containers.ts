@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { run, runOk, sleep } from './exec.js';
 import type { HostKey } from './keys.js';
@@ -216,6 +216,31 @@ export async function waitUntilReady(record: HostRecord, timeoutMs = 120_000): P
   throw new Error(`${record.name} (${record.address}) did not finish booting in ${timeoutMs / 1000} s (last: ${last}); console:\n${consoleTail(record.name)}`);
 }
 
+/** The PIDs whose parent is `parent`, read from /proc. */
+function childProcesses(parent: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // the command name in (…) may hold spaces: the parent PID is the second field after it
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent) children.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return children;
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
 async function waitForExit(record: HostRecord, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (nspawnAlive(record)) {
@@ -235,7 +260,10 @@ export async function stopHost(name: string, opts: { wipe?: boolean } = {}): Pro
   if (record && nspawnAlive(record) && record.pid) {
     process.kill(record.pid, 'SIGTERM');
     if (!(await waitForExit(record, 30_000))) {
-      process.kill(record.pid, 'SIGKILL');
+      // The container's init lives in its own PID namespace: killing systemd-nspawn alone would leave
+      // it (and its journald) running without a parent. Killing that init ends the whole namespace.
+      for (const payload of childProcesses(record.pid)) killQuietly(payload);
+      killQuietly(record.pid);
       await waitForExit(record, 10_000);
     }
   }
