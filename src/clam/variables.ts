@@ -423,10 +423,14 @@ function buildService(service: ParsedService, index: number, raw: Record<string,
   };
 }
 
-/** Whether a WSGI script runs CLAM (it imports CLAM's service module). */
+/** Whether a WSGI script's text imports CLAM (the wizard then offers pip_packages: [clam]). */
+export function scriptImportsClam(script: string): boolean {
+  return /^\s*(import\s+clam\b|from\s+clam\b)/m.test(script);
+}
+
 function importsClam(wsgiFile: string): boolean {
   try {
-    return /^\s*(import\s+clam\b|from\s+clam\b)/m.test(readFileSync(wsgiFile, 'utf8'));
+    return scriptImportsClam(readFileSync(wsgiFile, 'utf8'));
   } catch {
     return false;
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { InputError, InputErrors } from '../core/errors.js';
 import { didYouMean } from '../input/suggest.js';
 import { locate, locateKey } from '../input/yaml-source.js';
-import { WEBSERVERS, type Webserver } from '../clam/variables.js';
+import { scriptImportsClam, WEBSERVERS, type Webserver } from '../clam/variables.js';
 import * as rules from './rules.js';
 
 /**
@@ -94,7 +94,7 @@ export function defaultPipPackages(sourceDir: string, wsgi: string): string[] {
       .filter((line) => line !== '' && rules.pipPackageProblem(line) === undefined);
   }
   const script = readText(path.join(sourceDir, wsgi)) ?? '';
-  return /^\s*(from\s+clam[\s.]|import\s+clam\b)/m.test(script) ? ['clam'] : [];
+  return scriptImportsClam(script) ? ['clam'] : [];
 }
 
 export function defaultTrustedHost(indexUrl: string): string | null {
