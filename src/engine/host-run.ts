@@ -1,7 +1,7 @@
 import type { HostFacts } from '../facts/types.js';
 import { gatherFacts } from '../facts/gather.js';
 import type { InventoryHost } from '../inventory/types.js';
-import type { CompiledPlay, CompiledTask } from '../playbook/types.js';
+import type { CompiledPlay, ModuleTask } from '../playbook/types.js';
 import { evaluateCondition } from '../playbook/expressions.js';
 import { describeScriptFailure } from '../modules/lib/service-logs.js';
 import { SshHost, type HeldCommand } from '../transport/ssh-host.js';
@@ -115,7 +115,7 @@ class HostRun {
 
   private async runPlay(play: CompiledPlay): Promise<void> {
     for (const task of play.tasks) {
-      if (task.module === 'flush_handlers') await this.runHandlers(play);
+      if (task.kind === 'flush_handlers') await this.runHandlers(play);
       else await this.runTask(task, false);
     }
     await this.runHandlers(play);
@@ -124,12 +124,11 @@ class HostRun {
   private async runHandlers(play: CompiledPlay): Promise<void> {
     for (const [name, handler] of play.handlers) {
       if (!this.notified.delete(name)) continue;
-      await this.runTask(handler, true);
+      if (handler.kind === 'module') await this.runTask(handler, true);
     }
   }
 
-  private async runTask(task: CompiledTask, inHandler: boolean): Promise<void> {
-    if (task.module === 'flush_handlers') return;
+  private async runTask(task: ModuleTask, inHandler: boolean): Promise<void> {
     const module = task.module;
     const result: TaskResult = { name: task.name, module: module.name, status: 'ok', ...(inHandler ? { handler: true } : {}) };
     this.step(task.name);

@@ -20,7 +20,7 @@ export function mayRun(task: CompiledTask): boolean {
 
 /** Everything the tasks need to know about the host, read with ONE remote command. */
 export async function gatherFacts(ssh: SshHost, tasks: CompiledTask[]): Promise<HostFacts> {
-  const requests = mergeFactRequests(tasks.flatMap((t) => (t.module === 'flush_handlers' || !mayRun(t) ? [] : t.module.facts(t.args))));
+  const requests = mergeFactRequests(tasks.flatMap((t) => (t.kind === 'flush_handlers' || !mayRun(t) ? [] : t.module.facts(t.args))));
   const result = await ssh.run(buildFactsScript(requests));
   if (result.code !== 0) {
     throw new Error(`gathering facts failed (exit ${result.code}): ${result.stderr.trim().split('\n').slice(-5).join('\n')}`);

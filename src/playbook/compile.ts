@@ -121,13 +121,13 @@ class TaskCompiler {
     const notify = this.render(task, 'notify', () => task.notify.map((n) => String(renderString(n, scope))));
     if (name === undefined || notify === undefined) return undefined;
     const base = { name, when: task.when, scope, notify, tags: task.tags, location: task.location };
-    if (task.module === 'meta') return { ...base, module: 'flush_handlers', args: {} };
+    if (task.module === 'meta') return { ...base, kind: 'flush_handlers' };
     const module = modules[task.module] as ModuleDefinition<unknown>;
     // A task whose `when` is false on this host whatever its facts is skipped as it stands: its
     // arguments may only make sense where it runs (a source directory, a TLS file).
     const before = this.render(task, 'when', () => conditionBeforeFacts(task.when, scope));
     if (before === undefined) return undefined;
-    if (before === 'false') return { ...base, when: false, module, args: undefined };
+    if (before === 'false') return { ...base, kind: 'module', when: false, module, args: undefined };
     const rendered = this.renderArgs(task, scope);
     if (rendered === undefined) return undefined;
     const parsed = module.schema.safeParse(rendered);
@@ -151,7 +151,7 @@ class TaskCompiler {
         return undefined;
       }
     }
-    return { ...base, module, args };
+    return { ...base, kind: 'module', module, args };
   }
 }
 

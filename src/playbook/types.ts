@@ -35,11 +35,8 @@ export interface Playbook {
   plays: PlaySpec[];
 }
 
-/** A task ready for one host: loop expanded, arguments rendered and checked. */
-export interface CompiledTask {
+interface CompiledTaskBase {
   name: string;
-  module: ModuleDefinition<unknown> | 'flush_handlers';
-  args: unknown;
   when: unknown;
   /** variables (and `item`) the task was rendered with; `when` sees these plus `facts` */
   scope: Scope;
@@ -47,6 +44,20 @@ export interface CompiledTask {
   tags: string[];
   location?: SourceLocation;
 }
+
+/** A task ready for one host: loop expanded, arguments rendered and checked. */
+export interface ModuleTask extends CompiledTaskBase {
+  kind: 'module';
+  module: ModuleDefinition<unknown>;
+  args: unknown;
+}
+
+/** `meta: flush_handlers`: runs the handlers notified so far, then the play goes on. */
+export interface FlushHandlersTask extends CompiledTaskBase {
+  kind: 'flush_handlers';
+}
+
+export type CompiledTask = ModuleTask | FlushHandlersTask;
 
 export interface CompiledPlay {
   name: string;

@@ -25,7 +25,11 @@ function serviceBesideItsInventory() {
 function compiled(dir: string) {
   const vars = { webserver: 'nginx', services: [{ name: 'svc', source: '.', wsgi: 'app.wsgi', url_prefix: '/' }] };
   const play = compilePlay(builtInPlaybook, builtInPlaybook.plays[0]!, { name: 'web1', vars, inventoryDir: dir });
-  const argsOf = (name: string) => play.tasks.find((task) => task.name === name)!.args as Record<string, unknown>;
+  const argsOf = (name: string) => {
+    const task = play.tasks.find((candidate) => candidate.name === name);
+    if (task?.kind !== 'module') throw new Error(`no module task '${name}'`);
+    return task.args as Record<string, unknown>;
+  };
   const source = (argsOf('Upload the source of svc') as CopyArgs).source;
   if (source?.kind !== 'directory') throw new Error('the source was not read as a directory');
   return { entries: source.entries, reinstallOn: argsOf('Python packages of svc').reinstall_on };

@@ -4,7 +4,7 @@ import type { CompiledTask } from '../../../src/playbook/types.js';
 import { modules } from '../../../src/modules/registry.js';
 
 function task(when: unknown, scope: Record<string, unknown> = { webserver: 'nginx' }): CompiledTask {
-  return { name: 't', module: modules.apt!, args: { name: ['apache2'] }, when, scope, notify: [], tags: [] };
+  return { name: 't', kind: 'module', module: modules.apt!, args: { name: ['apache2'] }, when, scope, notify: [], tags: [] };
 }
 
 test('a task whose condition is false without looking at the host is left out of the facts', (t) => {

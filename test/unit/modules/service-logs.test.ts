@@ -10,6 +10,7 @@ import { script } from '../../../src/modules/lib/shell.js';
 import { compilePlay } from '../../../src/playbook/compile.js';
 import { evaluateCondition } from '../../../src/playbook/expressions.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
+import type { ModuleTask } from '../../../src/playbook/types.js';
 import { examplesDir, helloService, repoRoot, shoutService } from '../templates/render.js';
 import { runOnFakeHost, uwsgiImportFailure } from './fake-systemd.js';
 import { assertParses } from './host-facts.js';
@@ -135,8 +136,8 @@ test('the built-in playbook hands the health checks the units (uWSGI) or process
     const vars = { webserver, services: [shoutService('/shout'), helloService('/hello')] };
     const play = compilePlay(playbook, playbook.plays[0]!, { name: 'web1', vars, inventoryDir: examplesDir });
     const facts = { os: { id: 'debian', versionId: '12', codename: 'bookworm' }, init: 'systemd' };
-    const tasks = play.tasks.filter((task) => task.module !== 'flush_handlers' && evaluateCondition(task.when, { ...task.scope, facts }));
-    const argsOf = (module: string) => tasks.find((task) => task.module !== 'flush_handlers' && task.module.name === module)?.args;
+    const tasks = play.tasks.filter((task): task is ModuleTask => task.kind === 'module' && evaluateCondition(task.when, { ...task.scope, facts }));
+    const argsOf = (module: string) => tasks.find((task) => task.module.name === module)?.args;
     return { http: argsOf('http_check'), clam: argsOf('clam_check') };
   };
   for (const webserver of ['nginx', 'apache-uwsgi']) {

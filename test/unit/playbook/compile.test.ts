@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { inputErrorsIn } from '../../../src/core/errors.js';
 import { compilePlay } from '../../../src/playbook/compile.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
+import type { CompiledTask } from '../../../src/playbook/types.js';
 import { lines, tempTree } from '../input/temp-files.js';
 
 function messages(error: unknown): string[] {
@@ -15,6 +16,11 @@ function messages(error: unknown): string[] {
 function compileFirstPlay(dir: string, vars: Record<string, unknown> = {}) {
   const playbook = loadPlaybook(join(dir, 'playbook.yml'));
   return compilePlay(playbook, playbook.plays[0]!, { name: 'web1', vars, inventoryDir: dir });
+}
+
+function argsOf(task: CompiledTask): unknown {
+  if (task.kind !== 'module') throw new Error(`'${task.name}' is not a module task`);
+  return task.args;
 }
 
 test('loops, names and notify are rendered per item; handlers expand per item', (t) => {
@@ -34,7 +40,7 @@ test('loops, names and notify are rendered per item; handlers expand per item', 
   });
   const play = compileFirstPlay(dir, { apps: ['a', 'b'] });
   t.deepEqual(play.tasks.map((task) => task.name), ['dir a', 'dir b']);
-  t.deepEqual(play.tasks.map((task) => (task.args as { path: string }).path), ['/srv/a', '/srv/b']);
+  t.deepEqual(play.tasks.map((task) => (argsOf(task) as { path: string }).path), ['/srv/a', '/srv/b']);
   t.deepEqual(play.tasks.map((task) => task.notify), [['restart a'], ['restart b']]);
   t.deepEqual([...play.handlers.keys()], ['restart a', 'restart b']);
 });
@@ -129,8 +135,8 @@ test('a task whose when is false without facts is not rendered; one reading fact
   const fixed = tempTree({ 'playbook.yml': lines(...readLines(dir).slice(0, 8)) });
   const play = compileFirstPlay(fixed, { source: null, name: 'x' });
   t.is(play.tasks[0]!.when, false);
-  t.is(play.tasks[0]!.args, undefined);
-  t.deepEqual(play.tasks[1]!.args, { path: '/srv/x', state: 'directory' });
+  t.is(argsOf(play.tasks[0]!), undefined);
+  t.deepEqual(argsOf(play.tasks[1]!), { path: '/srv/x', state: 'directory' });
 });
 
 function readLines(dir: string): string[] {

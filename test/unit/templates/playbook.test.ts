@@ -10,7 +10,7 @@ import test from 'ava';
 import { compilePlay } from '../../../src/playbook/compile.js';
 import { evaluateCondition } from '../../../src/playbook/expressions.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
-import type { CompiledTask } from '../../../src/playbook/types.js';
+import type { CompiledTask, ModuleTask } from '../../../src/playbook/types.js';
 import { tempTree } from '../input/temp-files.js';
 import { examplesDir, helloService, repoRoot, shoutService } from './render.js';
 
@@ -20,12 +20,12 @@ const bookworm = { os: { id: 'debian', versionId: '12', codename: 'bookworm' }, 
 function tasksFor(vars: Record<string, unknown>, facts: object = bookworm) {
   const play = compilePlay(playbook, playbook.plays[0]!, { name: 'web1', vars, inventoryDir: examplesDir });
   const runs = (task: CompiledTask) => evaluateCondition(task.when, { ...task.scope, facts });
-  const tasks = play.tasks.filter((task) => task.module !== 'flush_handlers' && runs(task));
-  const handlers = [...play.handlers.values()].filter(runs);
+  const tasks = play.tasks.filter((task): task is ModuleTask => task.kind === 'module' && runs(task));
+  const handlers = [...play.handlers.values()].filter((task): task is ModuleTask => task.kind === 'module' && runs(task));
   return { tasks, handlers, names: tasks.map((task) => task.name) };
 }
 
-function argsOf(tasks: CompiledTask[], name: string): Record<string, unknown> {
+function argsOf(tasks: ModuleTask[], name: string): Record<string, unknown> {
   const task = tasks.find((t) => t.name === name);
   if (!task) throw new Error(`no task '${name}' in: ${tasks.map((t) => t.name).join(', ')}`);
   return task.args as Record<string, unknown>;
