@@ -7,6 +7,7 @@ import { summarize, type HostResult, type Mode } from '../engine/results.js';
 import { renderJson } from '../report/json.js';
 import { ProgressDisplay } from '../report/progress.js';
 import { renderHostReport, renderRecap } from '../report/text.js';
+import { sshConnector } from '../transport/ssh-host.js';
 import { EXIT } from './exit-codes.js';
 import { prepareRun, type PrepareOptions } from './prepare.js';
 
@@ -51,10 +52,12 @@ export async function converge(mode: Mode, options: ConvergeOptions): Promise<nu
     mode,
     forks: options.forks,
     serial: options.serial,
-    knownHostsFile: join(homedir(), '.ssh', 'known_hosts'),
-    acceptNewHostKeys: options.acceptNewHostKeys,
-    becomePassword,
-    connectTimeoutMs: options.connectTimeout * 1000,
+    connect: sshConnector({
+      knownHostsFile: join(homedir(), '.ssh', 'known_hosts'),
+      acceptNewHostKeys: options.acceptNewHostKeys,
+      becomePassword,
+      timeoutMs: options.connectTimeout * 1000,
+    }),
     lockTimeoutSeconds: options.lockTimeout,
     observer: progress,
   });

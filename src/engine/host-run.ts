@@ -4,27 +4,18 @@ import type { InventoryHost } from '../inventory/types.js';
 import type { CompiledPlay, ModuleTask } from '../playbook/types.js';
 import { evaluateCondition } from '../playbook/expressions.js';
 import { describeScriptFailure } from '../modules/lib/service-logs.js';
-import { SshHost, type HeldCommand } from '../transport/ssh-host.js';
 import { UnreachableError } from '../transport/errors.js';
+import type { ConnectHost, HeldCommand, RemoteHost } from '../transport/remote-host.js';
+import { LOCK_FILE } from '../transport/run-lock.js';
 import type { HostResult, Mode, RunObserver, TaskResult } from './results.js';
 import { unsupportedOsReason } from './supported-os.js';
 
 export interface HostRunOptions {
   mode: Mode;
-  knownHostsFile: string;
-  acceptNewHostKeys: boolean;
-  becomePassword?: string;
-  connectTimeoutMs: number;
+  /** opens the connection to a host (SSH in production, a fake in unit tests) */
+  connect: ConnectHost;
   lockTimeoutSeconds: number;
   observer: RunObserver;
-}
-
-const LOCKED_LINE = 'CLAMPROVISION-LOCKED';
-const LOCK_FILE = '/run/lock/clamprovision.lock';
-
-/** Holding the lock is tied to the SSH session: a dropped connection releases it, so no stale lock remains. */
-function lockScript(timeoutSeconds: number): string {
-  return `exec flock -w ${timeoutSeconds} ${LOCK_FILE} sh -c 'echo ${LOCKED_LINE}; exec cat >/dev/null'`;
 }
 
 class HostFailure extends Error {}
@@ -33,7 +24,7 @@ class HostFailure extends Error {}
 class HostRun {
   private readonly tasks: TaskResult[] = [];
   private readonly notified = new Set<string>();
-  private ssh: SshHost | undefined;
+  private remote: RemoteHost | undefined;
   private facts!: HostFacts;
   /** a change was applied since the facts were read: what a package install created is not in them */
   private factsStale = false;
@@ -58,51 +49,45 @@ class HostRun {
     let lock: HeldCommand | undefined;
     try {
       this.step('connecting');
-      this.ssh = await SshHost.connect({
-        connection: this.host.connection,
-        knownHostsFile: this.host.connection.knownHostsFile ?? this.options.knownHostsFile,
-        acceptNewHostKeys: this.options.acceptNewHostKeys,
-        becomePassword: this.options.becomePassword ?? this.host.connection.becomePassword,
-        timeoutMs: this.options.connectTimeoutMs,
-      });
-      if (this.options.mode === 'apply') lock = await this.acquireLock(this.ssh);
+      this.remote = await this.options.connect(this.host.connection);
+      if (this.options.mode === 'apply') lock = await this.acquireLock(this.remote);
       this.step('gathering facts');
       await this.readFacts();
       const osProblem = unsupportedOsReason(this.facts.os);
       if (osProblem) throw new HostFailure(osProblem);
       for (const play of this.plays) await this.runPlay(play);
       const changed = this.tasks.some((t) => t.status === 'changed');
-      return { ...base, status: changed ? 'changed' : 'ok', commands: this.ssh.commands, tasks: this.tasks };
+      return { ...base, status: changed ? 'changed' : 'ok', commands: this.remote.commands, tasks: this.tasks };
     } catch (error) {
       const unreachable = error instanceof UnreachableError;
       return {
         ...base,
         status: unreachable ? 'unreachable' : 'failed',
         error: (error as Error).message,
-        commands: this.ssh?.commands ?? 0,
+        commands: this.remote?.commands ?? 0,
         tasks: this.tasks,
       };
     } finally {
       // Not waiting for the lock command to exit: the lock belongs to the SSH session, and closing
       // the connection ends it as surely as the end of its input does (a round trip saved per host).
       void lock?.release().catch(() => undefined);
-      await this.ssh?.close();
+      await this.remote?.close();
     }
   }
 
   private async readFacts(): Promise<void> {
-    this.facts = await gatherFacts(this.ssh!, this.plays.flatMap((p) => [...p.tasks, ...p.handlers.values()]));
+    this.facts = await gatherFacts(this.remote!, this.plays.flatMap((p) => [...p.tasks, ...p.handlers.values()]));
     this.factsStale = false;
   }
 
-  private async acquireLock(ssh: SshHost): Promise<HeldCommand> {
+  private async acquireLock(remote: RemoteHost): Promise<HeldCommand> {
     const waiting = setTimeout(() => {
       const message = 'waiting for another clamprovision run on this host to finish';
       this.step(message);
       this.options.observer.hostNotice?.(this.host.name, message);
     }, 1000);
     try {
-      return await ssh.hold(lockScript(this.options.lockTimeoutSeconds), LOCKED_LINE);
+      return await remote.lock(this.options.lockTimeoutSeconds);
     } catch (error) {
       throw new HostFailure(
         `another clamprovision run still holds the lock on this host after ${this.options.lockTimeoutSeconds} s` +
@@ -164,7 +149,7 @@ class HostRun {
   }
 
   private async execute(script: string, result: TaskResult): Promise<void> {
-    const outcome = await this.ssh!.run(script);
+    const outcome = await this.remote!.run(script);
     if (outcome.code !== 0) throw new Error(describeScriptFailure(outcome));
   }
 }

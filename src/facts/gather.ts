@@ -1,6 +1,6 @@
 import { conditionBeforeFacts } from '../playbook/expressions.js';
 import type { CompiledTask } from '../playbook/types.js';
-import type { SshHost } from '../transport/ssh-host.js';
+import type { RemoteHost } from '../transport/remote-host.js';
 import { parseFactsOutput } from './parse.js';
 import { buildFactsScript, mergeFactRequests } from './script.js';
 import type { HostFacts } from './types.js';
@@ -19,7 +19,7 @@ export function mayRun(task: CompiledTask): boolean {
 }
 
 /** Everything the tasks need to know about the host, read with ONE remote command. */
-export async function gatherFacts(ssh: SshHost, tasks: CompiledTask[]): Promise<HostFacts> {
+export async function gatherFacts(ssh: RemoteHost, tasks: CompiledTask[]): Promise<HostFacts> {
   const requests = mergeFactRequests(tasks.flatMap((t) => (t.kind === 'flush_handlers' || !mayRun(t) ? [] : t.module.facts(t.args))));
   const result = await ssh.run(buildFactsScript(requests));
   if (result.code !== 0) {

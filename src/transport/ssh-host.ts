@@ -7,6 +7,8 @@ import type { ConnectionSettings } from '../inventory/types.js';
 import { authMethods } from './auth.js';
 import { ConnectionLostError, UnreachableError } from './errors.js';
 import { knownHostsLine, knownKeyTypes, verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
+import type { ConnectHost, HeldCommand, RemoteHost, RunOptions, RunResult } from './remote-host.js';
+import { LOCKED_LINE, lockScript } from './run-lock.js';
 
 export interface ConnectOptions {
   connection: ConnectionSettings;
@@ -15,24 +17,6 @@ export interface ConnectOptions {
   /** the become password (-K or ansible_become_password) */
   becomePassword?: string;
   timeoutMs?: number;
-}
-
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export interface RunOptions {
-  /** called once with each complete stdout line (progress of long commands) */
-  onStdoutLine?: (line: string) => void;
-  /** keep stdin open after the script, until release() (see hold) */
-  keepOpen?: boolean;
-}
-
-/** A command that keeps running (e.g. holding a lock) until released. */
-export interface HeldCommand {
-  release(): Promise<void>;
 }
 
 /** sshd allows 10 sessions per connection by default; stay below that. */
@@ -78,8 +62,29 @@ function hostKeyRefusal(verdict: HostKeyVerdict, address: string, port: number, 
   }
 }
 
+/** What every host of a run is connected with, unless its inventory entry says otherwise. */
+export interface SshDefaults {
+  knownHostsFile: string;
+  acceptNewHostKeys: boolean;
+  /** the become password given with -K; wins over the inventory's ansible_become_password */
+  becomePassword?: string;
+  timeoutMs: number;
+}
+
+/** The engine's connect function for SSH hosts. */
+export function sshConnector(defaults: SshDefaults): ConnectHost {
+  return (connection) =>
+    SshHost.connect({
+      connection,
+      knownHostsFile: connection.knownHostsFile ?? defaults.knownHostsFile,
+      acceptNewHostKeys: defaults.acceptNewHostKeys,
+      becomePassword: defaults.becomePassword ?? connection.becomePassword,
+      timeoutMs: defaults.timeoutMs,
+    });
+}
+
 /** One SSH connection to one host; every remote command is one exec channel and is counted. */
-export class SshHost {
+export class SshHost implements RemoteHost {
   /** SSH exec channels opened (the SPEC's `commands`) */
   commands = 0;
   private lost: Error | undefined;
@@ -170,6 +175,10 @@ export class SshHost {
         await finished.catch(() => undefined);
       },
     };
+  }
+
+  lock(timeoutSeconds: number): Promise<HeldCommand> {
+    return this.hold(lockScript(timeoutSeconds), LOCKED_LINE);
   }
 
   async close(): Promise<void> {
