@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
-import { InputError, InputErrors, type SourceLocation } from '../core/errors.js';
+import { byLocation, InputError, throwIfAny, type SourceLocation } from '../core/errors.js';
 import { secrets } from '../core/secrets.js';
 import { didYouMean } from '../input/suggest.js';
 import { locate, locateKey, locatePath, registerLocation } from '../input/yaml-source.js';
@@ -530,14 +530,7 @@ class Problems {
   }
 
   throwIfAny(): void {
-    if (this.errors.length === 0) return;
-    const order = (e: InputError) => [e.location?.file ?? '', e.location?.line ?? 0, e.location?.col ?? 0] as const;
-    this.errors.sort((a, b) => {
-      const [fa, la, ca] = order(a);
-      const [fb, lb, cb] = order(b);
-      return fa.localeCompare(fb) || la - lb || ca - cb;
-    });
-    throw new InputErrors(this.errors);
+    throwIfAny(this.errors.sort(byLocation));
   }
 
   fromIssue(issue: z.core.$ZodIssue): void {

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { InputError, InputErrors, inputErrorsIn } from '../core/errors.js';
+import { InputError, inputErrorsIn, throwIfAny } from '../core/errors.js';
 import { loadInventory } from '../inventory/load.js';
 import { matchHosts } from '../inventory/limit.js';
 import type { Inventory, InventoryHost } from '../inventory/types.js';
@@ -68,6 +68,6 @@ export function prepareRun(options: PrepareOptions): PreparedRun {
     });
     plays.set(host.name, compiled);
   }
-  if (errors.length > 0) throw errors.length === 1 ? errors[0]! : new InputErrors(errors);
+  throwIfAny(errors);
   return { inventory, playbook, hosts, plays };
 }

@@ -42,3 +42,16 @@ export function inputErrorsIn(error: unknown): InputError[] | undefined {
   if (error instanceof InputError) return [error];
   return undefined;
 }
+
+/** Earlier positions first: file, then line, then column. */
+export function byLocation(a: InputError, b: InputError): number {
+  const fa = a.location?.file ?? '';
+  const fb = b.location?.file ?? '';
+  return fa.localeCompare(fb) || (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.col ?? 0) - (b.location?.col ?? 0);
+}
+
+/** Throws what one pass over the input found, all at once: a single error as itself; nothing when none. */
+export function throwIfAny(errors: readonly InputError[]): void {
+  if (errors.length === 0) return;
+  throw errors.length === 1 ? errors[0]! : new InputErrors([...errors]);
+}

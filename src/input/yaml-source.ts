@@ -13,7 +13,7 @@ import {
   type Node as YamlNode,
   type YAMLError,
 } from 'yaml';
-import { InputError, InputErrors, type SourceLocation } from '../core/errors.js';
+import { InputError, throwIfAny, type SourceLocation } from '../core/errors.js';
 
 /**
  * YAML with positions. The plain JS objects and arrays built here are keys of a WeakMap that
@@ -116,13 +116,14 @@ export function parseYamlText(text: string, file: string): unknown {
         : `unknown YAML tag '${tag}'`;
     errors.push(new InputError(message, at(warning.pos[0])));
   }
+  let value: unknown;
   if (errors.length === 0) {
     const builder = new PlainBuilder(doc, at);
-    const value = builder.build(doc.contents as YamlNode | null);
+    value = builder.build(doc.contents as YamlNode | null);
     errors.push(...builder.errors);
-    if (errors.length === 0) return value;
   }
-  throw errors.length === 1 ? errors[0]! : new InputErrors(errors);
+  throwIfAny(errors);
+  return value;
 }
 
 function syntaxError(error: YAMLError, text: string, at: (offset: number) => SourceLocation, doc: Document): InputError {

@@ -1,7 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError, InputErrors } from '../core/errors.js';
+import { InputError, throwIfAny } from '../core/errors.js';
 import { secrets } from '../core/secrets.js';
 import { locate } from '../input/yaml-source.js';
 import type { ConnectionSettings } from './types.js';
@@ -90,7 +90,7 @@ export function connectionSettings(name: string, vars: Vars, inventoryDir: strin
   }
 
   checkUnsupported(vars, fail);
-  if (errors.length > 0) throw errors.length === 1 ? errors[0]! : new InputErrors(errors);
+  throwIfAny(errors);
   const settings: ConnectionSettings = { address, port: port ?? 22, user, become, hostKeyChecking };
   if (privateKeyFile !== undefined) settings.privateKeyFile = privateKeyFile;
   if (password !== undefined) settings.password = password;

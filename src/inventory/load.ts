@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { InputError, InputErrors, inputErrorsIn, type SourceLocation } from '../core/errors.js';
+import { InputError, inputErrorsIn, throwIfAny, type SourceLocation } from '../core/errors.js';
 import { loadYamlFile, locate, locateKey, spreadLocated } from '../input/yaml-source.js';
 import { didYouMean } from '../input/suggest.js';
 import { connectionSettings } from './connection.js';
@@ -43,7 +43,7 @@ export function loadInventory(file: string, env: NodeJS.ProcessEnv = process.env
   const reader = new InventoryReader(file);
   reader.readTopLevel(data);
   errors.push(...reader.errors);
-  if (errors.length > 0) throw bundle(errors);
+  throwIfAny(errors);
 
   const hosts: InventoryHost[] = [];
   for (const declaration of reader.hosts.values()) {
@@ -60,15 +60,11 @@ export function loadInventory(file: string, env: NodeJS.ProcessEnv = process.env
       errors.push(...found);
     }
   }
-  if (errors.length > 0) throw bundle(errors);
+  throwIfAny(errors);
   if (hosts.length === 0) {
     throw new InputError('the inventory defines no hosts (add them under `all: hosts:` or under a group)', locate(data) ?? { file, line: 1, col: 1 });
   }
   return { file, dir, hosts, groups: reader.membership() };
-}
-
-function bundle(errors: InputError[]): InputError | InputErrors {
-  return errors.length === 1 ? errors[0]! : new InputErrors(errors);
 }
 
 function isMapping(value: unknown): value is Vars {

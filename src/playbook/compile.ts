@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
-import { InputError, InputErrors, type SourceLocation } from '../core/errors.js';
+import { InputError, throwIfAny, type SourceLocation } from '../core/errors.js';
 import { locate, locatePath, spreadLocated } from '../input/yaml-source.js';
 import { modules } from '../modules/registry.js';
 import type { ModuleDefinition } from '../modules/types.js';
@@ -174,8 +174,6 @@ export function compilePlay(playbook: Playbook, play: PlaySpec, host: HostInput,
       }
     }
   }
-  if (compiler.errors.length > 0) {
-    throw compiler.errors.length === 1 ? compiler.errors[0]! : new InputErrors(compiler.errors);
-  }
+  throwIfAny(compiler.errors);
   return { name: play.name, tasks, handlers };
 }

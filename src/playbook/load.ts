@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { InputError, InputErrors } from '../core/errors.js';
+import { InputError, throwIfAny } from '../core/errors.js';
 import { loadYamlFile, locate, locateKey } from '../input/yaml-source.js';
 import { modules } from '../modules/registry.js';
 import { didYouMean } from '../input/suggest.js';
@@ -120,6 +120,6 @@ export function loadPlaybook(file: string): Playbook {
   }
   const errors: InputError[] = [];
   const plays = root.flatMap((raw, index) => parsePlay(raw, index, root, errors) ?? []);
-  if (errors.length > 0) throw errors.length === 1 ? errors[0]! : new InputErrors(errors);
+  throwIfAny(errors);
   return { file: path, dir: dirname(path), plays };
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { InputError, InputErrors } from '../core/errors.js';
+import { byLocation, InputError, throwIfAny } from '../core/errors.js';
 import { didYouMean } from '../input/suggest.js';
 import { locate, locateKey } from '../input/yaml-source.js';
 import { scriptImportsClam, WEBSERVERS, type Webserver } from '../clam/variables.js';
@@ -280,10 +280,7 @@ export function checkAnswers(raw: unknown, context: AnswerContext, file?: string
     fail(raw, 'pip_trusted_host', 'pip_trusted_host only makes sense with pip_index_url');
   }
 
-  if (errors.length > 0) {
-    errors.sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.col ?? 0) - (b.location?.col ?? 0));
-    throw errors.length === 1 ? errors[0]! : new InputErrors(errors);
-  }
+  throwIfAny(errors.sort(byLocation));
   return {
     servers,
     webserver,
