@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { registerBuiltinPlugins } from './builtin-plugins.js';
 import { inputErrorsIn } from './core/errors.js';
 import { secrets } from './core/secrets.js';
 // The commands are imported when they run: validate then loads no SSH, progress or prompt library.
@@ -27,6 +28,7 @@ function reportError(error: unknown): number {
 }
 
 async function main(argv: string[]): Promise<number> {
+  registerBuiltinPlugins();
   const program = new Command()
     .name('clamprovision')
     .description('Put CLAM webservices (and any WSGI app) into production on Debian/Ubuntu servers over SSH.')

@@ -1,4 +1,3 @@
-import { clamCheck } from '../clam/health-check.js';
 import { apt } from './apt.js';
 import { command } from './command.js';
 import { copy } from './copy.js';
@@ -11,7 +10,7 @@ import type { ModuleDefinition } from './types.js';
 import { ufw } from './ufw.js';
 import { user } from './user.js';
 
-/** Every module a playbook task can name. */
+/** Every module a playbook task can name: the generic ones, then those plugins register. */
 export const modules: Record<string, ModuleDefinition<any>> = {
   apt,
   pip,
@@ -23,5 +22,10 @@ export const modules: Record<string, ModuleDefinition<any>> = {
   ufw,
   command,
   http_check: httpCheck,
-  clam_check: clamCheck,
 };
+
+export function registerModule(module: ModuleDefinition<any>): void {
+  const existing = modules[module.name];
+  if (existing !== undefined && existing !== module) throw new Error(`a module named '${module.name}' is already registered`);
+  modules[module.name] = module;
+}

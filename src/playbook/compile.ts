@@ -5,9 +5,9 @@ import { InputError, throwIfAny, type SourceLocation } from '../core/errors.js';
 import { locate, locatePath, spreadLocated } from '../input/yaml-source.js';
 import { modules } from '../modules/registry.js';
 import type { ModuleDefinition } from '../modules/types.js';
-import { normalizeClamVars } from '../clam/variables.js';
 import { conditionBeforeFacts, ExpressionError, renderString, renderValue, type Scope } from './expressions.js';
 import type { CompiledPlay, CompiledTask, PlaySpec, Playbook, TaskSpec } from './types.js';
+import { varsSchemaNamed } from './vars-schemas.js';
 
 export interface HostInput {
   name: string;
@@ -51,10 +51,8 @@ export function playScope(play: PlaySpec, host: HostInput): Scope {
   // spreadLocated keeps each variable's file position, so errors about it still point at its line.
   const merged = spreadLocated(play.defaults, host.vars);
   const withPlayVars = spreadLocated(merged, renderValue(play.vars, merged) as Scope, { inventory_hostname: host.name });
-  if (play.varsSchema === 'clam') {
-    return normalizeClamVars(withPlayVars, { name: host.name, inventoryDir: host.inventoryDir, location: host.location });
-  }
-  return withPlayVars;
+  if (play.varsSchema === undefined) return withPlayVars;
+  return varsSchemaNamed(play.varsSchema)(withPlayVars, { name: host.name, inventoryDir: host.inventoryDir, location: host.location });
 }
 
 class TaskCompiler {

@@ -5,10 +5,10 @@ import { loadYamlFile, locate, locateKey } from '../input/yaml-source.js';
 import { modules } from '../modules/registry.js';
 import { didYouMean } from '../input/suggest.js';
 import type { PlaySpec, Playbook, TaskSpec } from './types.js';
+import { varsSchemaNames } from './vars-schemas.js';
 
 const TASK_KEYWORDS = ['name', 'when', 'loop', 'notify', 'tags', 'meta'] as const;
 const PLAY_KEYWORDS = ['name', 'hosts', 'vars_schema', 'defaults', 'vars', 'tasks', 'handlers'] as const;
-export const VARS_SCHEMAS = ['clam'] as const;
 
 const stringList = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
 
@@ -92,8 +92,8 @@ function parsePlay(raw: unknown, index: number, root: unknown[], errors: InputEr
   const hosts = raw.hosts ?? 'all';
   if (typeof hosts !== 'string') errors.push(new InputError('hosts must be a host or group pattern', locate(raw, 'hosts')));
   const varsSchema = raw.vars_schema;
-  if (varsSchema !== undefined && !(VARS_SCHEMAS as readonly unknown[]).includes(varsSchema)) {
-    errors.push(new InputError(`vars_schema must be one of: ${VARS_SCHEMAS.join(', ')}`, locate(raw, 'vars_schema')));
+  if (varsSchema !== undefined && !(varsSchemaNames() as unknown[]).includes(varsSchema)) {
+    errors.push(new InputError(`vars_schema must be one of: ${varsSchemaNames().join(', ')}`, locate(raw, 'vars_schema')));
   }
   for (const key of ['defaults', 'vars'] as const) {
     if (raw[key] !== undefined && raw[key] !== null && !isMapping(raw[key])) {

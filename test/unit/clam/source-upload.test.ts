@@ -2,11 +2,15 @@ import test from 'ava';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerBuiltinPlugins } from '../../../src/builtin-plugins.js';
 import { copy, type CopyArgs } from '../../../src/modules/copy.js';
 import type { PrepareContext } from '../../../src/modules/types.js';
 import { compilePlay } from '../../../src/playbook/compile.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
 import { lines, tempTree } from '../input/temp-files.js';
+
+// vars_schema: clam and clam_check come from the CLAM plugin, as in the CLI.
+registerBuiltinPlugins();
 
 const builtInPlaybook = loadPlaybook(fileURLToPath(new URL('../../../playbooks/clam-webservice.yml', import.meta.url)));
 

@@ -1,5 +1,9 @@
 import test from 'ava';
+import { registerBuiltinPlugins } from '../../../src/builtin-plugins.js';
 import { modules } from '../../../src/modules/registry.js';
+
+// vars_schema: clam and clam_check come from the CLAM plugin, as in the CLI.
+registerBuiltinPlugins();
 
 const MINIMAL: Record<string, object> = {
   apt: { name: 'nginx' },

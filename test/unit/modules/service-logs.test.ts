@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import test from 'ava';
+import { registerBuiltinPlugins } from '../../../src/builtin-plugins.js';
 import { LOG_BEGIN, LOG_END, describeScriptFailure, logExcerpt, serviceLogFunctions, serviceLogs, splitLogs } from '../../../src/modules/lib/service-logs.js';
 import { script } from '../../../src/modules/lib/shell.js';
 import { compilePlay } from '../../../src/playbook/compile.js';
@@ -14,6 +15,9 @@ import type { ModuleTask } from '../../../src/playbook/types.js';
 import { examplesDir, helloService, repoRoot, shoutService } from '../templates/render.js';
 import { runOnFakeHost, uwsgiImportFailure } from './fake-systemd.js';
 import { assertParses } from './host-facts.js';
+
+// vars_schema: clam and clam_check come from the CLAM plugin, as in the CLI.
+registerBuiltinPlugins();
 
 const block = (title: string, ...lines: string[]) => [`${LOG_BEGIN} ${title}`, ...lines, LOG_END].join('\n');
 

@@ -7,12 +7,16 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
+import { registerBuiltinPlugins } from '../../../src/builtin-plugins.js';
 import { compilePlay } from '../../../src/playbook/compile.js';
 import { evaluateCondition } from '../../../src/playbook/expressions.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
 import type { CompiledTask, ModuleTask } from '../../../src/playbook/types.js';
 import { tempTree } from '../input/temp-files.js';
 import { examplesDir, helloService, repoRoot, shoutService } from './render.js';
+
+// vars_schema: clam and clam_check come from the CLAM plugin, as in the CLI.
+registerBuiltinPlugins();
 
 const playbook = loadPlaybook(join(repoRoot, 'playbooks', 'clam-webservice.yml'));
 const bookworm = { os: { id: 'debian', versionId: '12', codename: 'bookworm' }, init: 'systemd' };
