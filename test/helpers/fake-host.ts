@@ -35,6 +35,8 @@ export class FakeHost implements RemoteHost {
   factsReads = 0;
   connections = 0;
   closed = false;
+  /** times a run took the lock */
+  locksTaken = 0;
   /** this host's run holds the lock */
   locked = false;
   private readonly rules: ScriptRule[] = [];
@@ -103,6 +105,7 @@ export class FakeHost implements RemoteHost {
     if (this.otherRun && !(await settlesWithin(this.otherRun.released, timeoutSeconds * 1000))) {
       throw new Error(LOCK_TIMEOUT_MESSAGE);
     }
+    this.locksTaken += 1;
     this.locked = true;
     return { release: async () => void (this.locked = false) };
   }

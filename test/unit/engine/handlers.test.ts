@@ -1,0 +1,97 @@
+import test from 'ava';
+import { FakeHost } from '../../helpers/fake-host.js';
+import { hostFacts } from '../modules/host-facts.js';
+import { commandsRun, flushHandlers, play, run, runEngine, taskLines } from './engine-fixtures.js';
+
+const IDEMPOTENT = '/etc/already-done';
+
+/** A host on which `run(cmd, { creates: IDEMPOTENT })` has nothing to do. */
+function web(address = '10.0.0.1'): FakeHost {
+  const facts = hostFacts();
+  facts.files.set(IDEMPOTENT, { exists: true, type: 'file', mode: 0o644, owner: 'root', group: 'root', size: 0 });
+  return new FakeHost(address, facts);
+}
+
+test('handlers run once each at the end of the play, in the order they are defined, however often and in whatever order they were notified', async (t) => {
+  const host = web();
+  const { result } = await runEngine(
+    [host],
+    [
+      play(
+        [run('write-config', { notify: ['restart-app'] }), run('write-site', { notify: ['reload-web', 'restart-app'] }), run('write-more', { notify: ['reload-web'] })],
+        [run('reload-web'), run('restart-app'), run('never-notified')],
+      ),
+    ],
+  );
+  t.deepEqual(commandsRun(host), ['write-config', 'write-site', 'write-more', 'reload-web', 'restart-app']);
+  t.deepEqual(taskLines(result('10.0.0.1')), [
+    'write-config: changed',
+    'write-site: changed',
+    'write-more: changed',
+    'handler reload-web: changed',
+    'handler restart-app: changed',
+  ]);
+  t.is(result('10.0.0.1').status, 'changed');
+});
+
+test('a task that changes nothing notifies nothing', async (t) => {
+  const host = web();
+  const { result } = await runEngine([host], [play([run('already-there', { creates: IDEMPOTENT, notify: ['restart-app'] })], [run('restart-app')])]);
+  t.deepEqual(commandsRun(host), []);
+  t.deepEqual(taskLines(result('10.0.0.1')), ['already-there: ok']);
+  t.is(result('10.0.0.1').status, 'ok');
+});
+
+test('flush_handlers runs the handlers notified so far, there; one notified again later runs again at the end', async (t) => {
+  const host = web();
+  await runEngine(
+    [host],
+    [
+      play(
+        [
+          run('install-app', { notify: ['restart-app'] }),
+          run('write-site', { notify: ['reload-web'] }),
+          flushHandlers(),
+          run('check-app'),
+          run('change-app', { notify: ['restart-app'] }),
+        ],
+        [run('reload-web'), run('restart-app')],
+      ),
+    ],
+  );
+  t.deepEqual(commandsRun(host), ['install-app', 'write-site', 'reload-web', 'restart-app', 'check-app', 'change-app', 'restart-app']);
+});
+
+test('a flush with nothing notified runs no handler; handlers flushed are not run again at the end', async (t) => {
+  const host = web();
+  await runEngine(
+    [host],
+    [play([flushHandlers(), run('install-app', { notify: ['restart-app'] }), flushHandlers(), run('check-app')], [run('restart-app')])],
+  );
+  t.deepEqual(commandsRun(host), ['install-app', 'restart-app', 'check-app']);
+});
+
+test('handlers belong to their play: each play runs its own at its end', async (t) => {
+  const host = web();
+  await runEngine(
+    [host],
+    [
+      play([run('first-change', { notify: ['first-handler'] })], [run('first-handler')], 'first'),
+      play([run('second-change', { notify: ['second-handler'] })], [run('second-handler')], 'second'),
+    ],
+  );
+  t.deepEqual(commandsRun(host), ['first-change', 'first-handler', 'second-change', 'second-handler']);
+});
+
+test('plan lists the handlers that apply would run, and runs no task script', async (t) => {
+  const host = web();
+  const { result } = await runEngine(
+    [host],
+    [play([run('write-config', { notify: ['restart-app'] }), run('write-site', { notify: ['restart-app'] })], [run('restart-app')])],
+    { mode: 'plan' },
+  );
+  t.deepEqual(host.taskScripts, []);
+  t.is(host.locksTaken, 0);
+  t.deepEqual(taskLines(result('10.0.0.1')), ['write-config: changed', 'write-site: changed', 'handler restart-app: changed']);
+  t.is(result('10.0.0.1').commands, 1, 'the facts command only: plan takes no lock');
+});
