@@ -52,6 +52,8 @@ export function inventoryHost(fake: FakeHost, name = fake.address): InventoryHos
 export interface Observed {
   notices: string[];
   finished: string[];
+  /** 'start NAME' and 'finish NAME' */
+  events: string[];
 }
 
 export interface EngineRun {
@@ -70,10 +72,14 @@ export interface EngineOptions {
 
 /** Runs the plays on every fake host (inventory order, name = address), as apply does unless told otherwise. */
 export async function runEngine(hosts: FakeHost[], plays: CompiledPlay[], options: EngineOptions = {}): Promise<EngineRun> {
-  const observed: Observed = { notices: [], finished: [] };
+  const observed: Observed = { notices: [], finished: [], events: [] };
   const observer: RunObserver = {
+    hostStarted: (host) => observed.events.push(`start ${host}`),
     hostNotice: (host, message) => observed.notices.push(`${host}: ${message}`),
-    hostFinished: (result) => observed.finished.push(result.name),
+    hostFinished: (result) => {
+      observed.finished.push(result.name);
+      observed.events.push(`finish ${result.name}`);
+    },
   };
   const inventory = hosts.map((host) => inventoryHost(host));
   const results = await runAll(inventory, new Map(inventory.map((host) => [host.name, plays])), {
