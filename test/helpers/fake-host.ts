@@ -24,6 +24,9 @@ interface ScriptRule extends ScriptAnswer {
   match: string | RegExp;
 }
 
+/** Taking a free lock is a round trip on a real host: an engine that announces a wait too early shows it. */
+const LOCK_ROUND_TRIP_MS = 20;
+
 /** Flock's answer when the wait runs out: it exits 1 before the held command prints its ready line. */
 const LOCK_TIMEOUT_MESSAGE = 'command ended (exit 1) before it was ready';
 
@@ -31,6 +34,8 @@ export class FakeHost implements RemoteHost {
   commands = 0;
   /** every script run other than the facts command, in order, across connections */
   readonly taskScripts: string[] = [];
+  /** task scripts run while this host's run did not hold the lock */
+  unlockedTaskScripts = 0;
   /** times the facts command ran */
   factsReads = 0;
   connections = 0;
@@ -93,6 +98,7 @@ export class FakeHost implements RemoteHost {
       return { code: 0, stdout: factsOutput(this.facts), stderr: '' };
     }
     this.taskScripts.push(script);
+    if (!this.locked) this.unlockedTaskScripts += 1;
     const rule = this.rules.find(({ match }) => (typeof match === 'string' ? script.includes(match) : match.test(script)));
     const code = rule?.code ?? 0;
     if (code === 0) rule?.effect?.(this.facts);
@@ -102,6 +108,7 @@ export class FakeHost implements RemoteHost {
   async lock(timeoutSeconds: number): Promise<HeldCommand> {
     if (this.closed) throw new ConnectionLostError('fake host: a command after close()');
     this.commands += 1;
+    await new Promise((resolve) => setTimeout(resolve, LOCK_ROUND_TRIP_MS));
     if (this.otherRun && !(await settlesWithin(this.otherRun.released, timeoutSeconds * 1000))) {
       throw new Error(LOCK_TIMEOUT_MESSAGE);
     }
