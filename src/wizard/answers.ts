@@ -3,7 +3,8 @@ import path from 'node:path';
 import { byLocation, InputError, throwIfAny } from '../core/errors.js';
 import { didYouMean } from '../input/suggest.js';
 import { locate, locateKey } from '../input/yaml-source.js';
-import { scriptImportsClam, WEBSERVERS, type Webserver } from '../clam/variables.js';
+import { scriptImportsClam } from '../clam/local-files.js';
+import { WEBSERVERS, type Webserver } from '../clam/rules.js';
 import * as rules from './rules.js';
 
 /**

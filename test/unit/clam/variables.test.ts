@@ -2,7 +2,8 @@ import test from 'ava';
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { clamCheck } from '../../../src/clam/health-check.js';
-import { normalizeClamVars, type ClamService, type ClamVars } from '../../../src/clam/variables.js';
+import type { ClamService, ClamVars } from '../../../src/clam/types.js';
+import { normalizeClamVars } from '../../../src/clam/variables.js';
 import { inputErrorsIn } from '../../../src/core/errors.js';
 import { secrets } from '../../../src/core/secrets.js';
 import { parseYamlText } from '../../../src/input/yaml-source.js';
@@ -39,6 +40,7 @@ test('defaults of a minimal host and service', (t) => {
   t.is(result.server_name, 'web1');
   t.is(result.http_port, 80);
   t.is(result.tls, null);
+  t.deepEqual(result.tls_on_host, { dir: '/etc/clam/tls', cert: '/etc/clam/tls/cert.pem', key: '/etc/clam/tls/key.pem' });
   t.is(result.firewall, true);
   t.deepEqual(result.firewall_allow, []);
   t.is(result.pip_index_url, null);
@@ -68,13 +70,17 @@ test('defaults of a minimal host and service', (t) => {
       is_clam: false,
       public_url: 'http://web1',
       server_side_xslt: false,
+      home: '/opt/clam/demo',
       venv: '/opt/clam/demo/venv',
       src_dir: '/opt/clam/demo/src',
+      clam_static_dir: '/opt/clam/demo/static',
       config_dir: '/etc/clam/demo',
       entry_point: '/etc/clam/demo/app.wsgi',
       env_file: '/etc/clam/demo/env',
       clam_secrets_file: '/etc/clam/demo/clam-secrets',
+      uwsgi_ini: '/etc/clam/demo/uwsgi.ini',
       unit: 'clam-demo',
+      unit_file: '/etc/systemd/system/clam-demo.service',
     } satisfies ClamService,
   ]);
   t.is(result.public_origin, 'http://web1');

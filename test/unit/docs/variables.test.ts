@@ -1,11 +1,11 @@
 /**
  * The README documents every variable of the built-in playbook, and documents nothing the schema
- * would refuse: the tables under "Variables of the built-in playbook" against src/clam/variables.ts.
+ * would refuse: the tables under "Variables of the built-in playbook" against src/clam/schema.ts.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { HOST_VARIABLE_KEYS, SERVICE_KEYS } from '../../../src/clam/variables.js';
+import { HOST_VARIABLE_KEYS, SERVICE_KEYS } from '../../../src/clam/schema.js';
 import { repoRoot } from '../templates/render.js';
 
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { normalizeClamVars, type ClamService } from '../../../src/clam/variables.js';
+import type { ClamService } from '../../../src/clam/types.js';
+import { normalizeClamVars } from '../../../src/clam/variables.js';
 import { renderTemplate } from '../../../src/modules/lib/render.js';
 import { tempTree } from '../input/temp-files.js';
 

@@ -1,0 +1,59 @@
+/**
+ * Where a CLAM deployment lives on the host: the one place these paths are written. The schema
+ * hands them to the playbook and the templates as variables (ClamService, tls_on_host).
+ */
+
+/** The paths of one service on the host. */
+export interface ServicePaths {
+  /** /opt/clam/NAME: its virtualenv, source and static files */
+  home: string;
+  venv: string;
+  /** the uploaded source: uWSGI's chdir, mod_wsgi's home */
+  src_dir: string;
+  /** where CLAM's own static files are linked from its package, unless `static` says otherwise */
+  clam_static_dir: string;
+  /** /etc/clam/NAME: its entry point, environment and uWSGI configuration */
+  config_dir: string;
+  /** the WSGI entry point every webserver mode runs: sets the environment, then runs `wsgi` */
+  entry_point: string;
+  env_file: string;
+  /** CLAM's SECRET_KEY and PRIVATEACCESSTOKEN, generated on the host once */
+  clam_secrets_file: string;
+  uwsgi_ini: string;
+  /** the systemd unit running its uWSGI; also its mod_wsgi process group */
+  unit: string;
+  unit_file: string;
+}
+
+export function servicePaths(name: string): ServicePaths {
+  const home = `/opt/clam/${name}`;
+  const config_dir = `/etc/clam/${name}`;
+  const unit = `clam-${name}`;
+  return {
+    home,
+    venv: `${home}/venv`,
+    src_dir: `${home}/src`,
+    clam_static_dir: `${home}/static`,
+    config_dir,
+    entry_point: `${config_dir}/app.wsgi`,
+    env_file: `${config_dir}/env`,
+    clam_secrets_file: `${config_dir}/clam-secrets`,
+    uwsgi_ini: `${config_dir}/uwsgi.ini`,
+    unit,
+    unit_file: `/etc/systemd/system/${unit}.service`,
+  };
+}
+
+/** A service's data (CLAM_ROOT) unless data_dir says otherwise: created, never wiped. */
+export function defaultDataDir(name: string): string {
+  return `/var/lib/clam/${name}`;
+}
+
+/** The TLS certificate and key where the webservers read them. */
+export interface TlsOnHost {
+  dir: string;
+  cert: string;
+  key: string;
+}
+
+export const TLS_ON_HOST: TlsOnHost = { dir: '/etc/clam/tls', cert: '/etc/clam/tls/cert.pem', key: '/etc/clam/tls/key.pem' };

@@ -1,0 +1,97 @@
+import { isIP } from 'node:net';
+import path from 'node:path';
+import { z } from 'zod';
+import { CONFIG_WORD, CONFIG_WORD_RULE, httpUrl, numeric, PIP_REQUIREMENT, port, SERVICE_NAME, WEBSERVERS } from './rules.js';
+
+/** The shape of the CLAM playbook's variables (`vars_schema: clam`), per the SPEC's tables: what zod checks. */
+
+const count = numeric(z.int().min(1).max(1024));
+// YAML 1.2 reads `yes`/`no` as strings; Ansible users write them for booleans.
+const flag = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  const lower = value.toLowerCase();
+  return ['true', 'yes', 'on'].includes(lower) ? true : ['false', 'no', 'off'].includes(lower) ? false : value;
+}, z.boolean());
+const text = z.string().min(1);
+const configWord = z.string().regex(CONFIG_WORD, { error: CONFIG_WORD_RULE });
+const remoteDir = z
+  .string()
+  .regex(/^\/[^\s;{}"'\\#<>]*$/, { error: 'must be an absolute path on the host (starting with /) without spaces or quotes' })
+  .refine((value) => path.posix.normalize(value).replace(/\/$/, '') !== '', { error: 'must not be / itself' });
+const envValue = z
+  .union([z.string(), z.number()], { error: 'must be a string (quote it) or a number' })
+  .transform(String)
+  .refine((value) => !/[\n\r\0]/.test(value), { error: 'must be a single line' });
+
+const SIZE = 'must be a size like 1g, 500m or 1048576';
+
+export const SERVICE_KEYS = [
+  'name', 'source', 'wsgi', 'url_prefix', 'uwsgi_port', 'processes', 'threads', 'pip_packages',
+  'env', 'data_dir', 'static', 'client_max_body_size', 'secrets', 'apt_packages', 'request_timeout', 'clam',
+] as const;
+
+const aptPackage = z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, { error: 'must be a Debian package name like poppler-utils' });
+
+const serviceSchema = z.strictObject({
+  name: z.string().regex(SERVICE_NAME, { error: 'must consist of letters, digits and _ only (it names the systemd unit and the paths on the host)' }),
+  source: text.nullish(),
+  wsgi: text,
+  url_prefix: z.string().optional(),
+  uwsgi_port: port.optional(),
+  processes: count.optional(),
+  threads: count.optional(),
+  pip_packages: z.array(z.string().regex(PIP_REQUIREMENT, { error: 'must be a pip requirement like `clam` or `clam>=3.2`' })).optional(),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name (letters, digits and _, not starting with a digit)' }), envValue).optional(),
+  data_dir: remoteDir.optional(),
+  static: z.strictObject({ url: z.string().regex(/^\/[^\s;{}"'\\#<>]*$/, { error: 'must be a URL path starting with /' }), dir: remoteDir }).nullable().optional(),
+  client_max_body_size: z
+    .union([z.string().regex(/^\d+[kKmMgG]?$/, { error: SIZE }), z.int().min(0, { error: SIZE })], { error: SIZE })
+    .transform(String)
+    .optional(),
+  secrets: z.array(text).optional(),
+  apt_packages: z.array(aptPackage).optional(),
+  request_timeout: numeric(z.int().min(1).max(86400)).optional(),
+  clam: flag.optional(),
+});
+
+export const varsSchema = z.object({
+  webserver: z.enum(WEBSERVERS).optional(),
+  server_name: configWord.optional(),
+  http_port: port.optional(),
+  tls: z.strictObject({ cert: text, key: text }).nullable().optional(),
+  firewall: flag.optional(),
+  firewall_allow: z
+    .array(
+      z.union([z.string(), z.int()], { error: 'must be a firewall rule like "8443/tcp"' }).transform(String).pipe(
+        z.string().regex(/^\d{1,5}(:\d{1,5})?(\/(tcp|udp))?$/, { error: 'must be a firewall rule: PORT, PORT/tcp, PORT/udp or FROM:TO/tcp' }),
+      ),
+    )
+    .optional(),
+  pip_index_url: httpUrl('must be an http(s) URL').nullish(),
+  pip_trusted_host: configWord.nullish(),
+  public_url: httpUrl('must be an http(s) URL like https://clam.example.org')
+    .refine((value) => /^https?:\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?\/?$/.test(value), {
+      error: 'must be only scheme, host and port, like https://clam.example.org (the url_prefix of each service is added to it)',
+    })
+    .nullish(),
+  trusted_proxies: z.array(z.string().refine(isAddressOrCidr, { error: 'must be an IP address or a network like 10.0.0.0/8' })).optional(),
+  server_side_xslt: flag.optional(),
+  nginx_extra: z.string().optional(),
+  apache_extra: z.string().optional(),
+  services: z.array(serviceSchema).min(1, { error: 'must list at least one webservice' }),
+});
+
+/** The host-level variables the schema reads (everything else in the inventory is left alone). */
+export const HOST_VARIABLE_KEYS = Object.keys(varsSchema.shape);
+
+export type ParsedVars = z.infer<typeof varsSchema>;
+export type ParsedService = z.infer<typeof serviceSchema>;
+
+function isAddressOrCidr(value: string): boolean {
+  const [address = '', bits, ...rest] = value.split('/');
+  // a zone (fe80::1%eth0) is valid for Node, not for nginx's geo or Apache's -R
+  const family = address.includes('%') ? 0 : isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}

@@ -1,0 +1,66 @@
+import type { ServicePaths, TlsOnHost } from './host-paths.js';
+import type { Webserver } from './rules.js';
+
+/** The variables `vars_schema: clam` gives the playbook and its templates: the input, defaults and derived values. */
+
+export interface ClamStatic {
+  url: string;
+  dir: string;
+}
+
+export interface ClamService extends ServicePaths {
+  name: string;
+  source: string | null;
+  source_is_package: boolean;
+  source_digest: string | null;
+  wsgi: string;
+  url_prefix: string;
+  uwsgi_port: number;
+  processes: number;
+  threads: number;
+  pip_packages: string[];
+  env: Record<string, string>;
+  data_dir: string;
+  static: ClamStatic | null;
+  client_max_body_size: string;
+  secrets: string[];
+  apt_packages: string[];
+  /** seconds the webserver waits for the service (long uploads, archives built on request) */
+  request_timeout: number;
+  /** a CLAM webservice: CLAM's health check, public URL, secrets and packages apply */
+  is_clam: boolean;
+  /** where users reach it: scheme://host[:port]/prefix (no trailing slash) */
+  public_url: string;
+  /** CLAM's interface rendered to HTML by nginx's XSLT filter for browsers */
+  server_side_xslt: boolean;
+}
+
+export interface ClamVars {
+  webserver: Webserver;
+  server_name: string;
+  http_port: number;
+  /** the certificate and key on the controller */
+  tls: { cert: string; key: string } | null;
+  /** where they are uploaded */
+  tls_on_host: TlsOnHost;
+  firewall: boolean;
+  firewall_allow: string[];
+  pip_index_url: string | null;
+  pip_trusted_host: string | null;
+  /** scheme://host[:port] users reach this host's services at */
+  public_origin: string;
+  public_scheme: 'http' | 'https';
+  /** host[:port] of public_origin: what the webserver sends as X-Forwarded-Host */
+  public_authority: string;
+  trusted_proxies: string[];
+  server_side_xslt: boolean;
+  nginx_extra: string;
+  apache_extra: string;
+  services: ClamService[];
+  /** Debian packages of the services (CLAM's runtime, apt_packages, nginx's XSLT filter) */
+  service_apt_packages: string[];
+  /** what the plain-WSGI services' health check fetches on the host */
+  health_urls: string[];
+  /** the CLAM services' health checks (see src/clam/health-check.ts) */
+  clam_checks: Array<Record<string, unknown>>;
+}
