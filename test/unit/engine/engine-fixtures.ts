@@ -1,6 +1,5 @@
 /** Plays, inventory hosts and a run of the engine against fake hosts, for the engine's unit tests. */
-import type { Mode } from '../../../src/engine/results.js';
-import type { HostResult, RunObserver } from '../../../src/engine/results.js';
+import type { HostResult, Mode, RunObserver } from '../../../src/engine/results.js';
 import { runAll } from '../../../src/engine/run-all.js';
 import type { InventoryHost } from '../../../src/inventory/types.js';
 import { command } from '../../../src/modules/command.js';
