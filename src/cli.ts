@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { registerBuiltinPlugins } from './builtin-plugins.js';
 import { inputErrorsIn } from './core/errors.js';
 import { secrets } from './core/secrets.js';
 // The commands are imported when they run: validate then loads no SSH, progress or prompt library.
@@ -27,8 +26,13 @@ function reportError(error: unknown): number {
   return EXIT.failed;
 }
 
-async function main(argv: string[]): Promise<number> {
+/** The plugins (CLAM's vars schema and modules) the playbook commands need, loaded when they run. */
+async function registerPlugins(): Promise<void> {
+  const { registerBuiltinPlugins } = await import('./builtin-plugins.js');
   registerBuiltinPlugins();
+}
+
+async function main(argv: string[]): Promise<number> {
   const program = new Command()
     .name('clamprovision')
     .description('Put CLAM webservices (and any WSGI app) into production on Debian/Ubuntu servers over SSH.')
@@ -59,18 +63,21 @@ async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
   addRunOptions(program.command('apply').argument('<inventory>').description('converge every selected host'), true).action(
     async (inventory: string, options: ConvergeOptions) => {
+      await registerPlugins();
       const { converge } = await import('./commands/converge.js');
       exitCode = await converge('apply', { ...options, inventory });
     },
   );
   addRunOptions(program.command('plan').argument('<inventory>').description('dry run: show what apply would change (exit 2 when changes are pending)'), true).action(
     async (inventory: string, options: ConvergeOptions) => {
+      await registerPlugins();
       const { converge } = await import('./commands/converge.js');
       exitCode = await converge('plan', { ...options, inventory });
     },
   );
   addRunOptions(program.command('validate').argument('<inventory>').description('offline check of inventory, playbook and templates'), false).action(
     async (inventory: string, options: ConvergeOptions) => {
+      await registerPlugins();
       const { validate } = await import('./commands/validate.js');
       exitCode = validate({ ...options, inventory });
     },

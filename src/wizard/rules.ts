@@ -1,16 +1,13 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { CONFIG_WORD, CONFIG_WORD_RULE, httpUrl, leavesSourceDir, PIP_REQUIREMENT, port, SERVICE_NAME, urlPrefixRule } from '../clam/rules.js';
 import { unreadableFile } from '../inventory/connection.js';
 
 /**
  * The checks of every answer, shared by the dialogue (inquirer's `validate`) and `--answers`.
- * Each returns the reason an answer is wrong, or undefined when it is fine.
+ * Each returns the reason an answer is wrong, or undefined when it is fine. What becomes a CLAM
+ * variable is checked by the schema's own rules (src/clam/rules.ts), so validate takes it too.
  */
-
-export const SERVICE_NAME = /^[A-Za-z0-9_]+$/;
-// Same rules as the CLAM variables (src/clam/variables.ts): a single word that cannot break a config file.
-const CONFIG_WORD = /^[^\s;{}"'\\#<>]+$/;
-const PIP_REQUIREMENT = /^[^\s'"\\]+( *[<>=!~;,[\]][^'"\\]*)?$/;
 
 export function addressProblem(value: string): string | undefined {
   if (value.trim() === '') return 'give the server\'s DNS name or IP address';
@@ -25,11 +22,7 @@ export function userProblem(value: string): string | undefined {
 }
 
 export function portProblem(value: unknown): string | undefined {
-  const port = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    return `the port must be a whole number from 1 to 65535, not ${JSON.stringify(value)}`;
-  }
-  return undefined;
+  return port.safeParse(value).success ? undefined : `the port must be a whole number from 1 to 65535, not ${JSON.stringify(value)}`;
 }
 
 export function keyFileProblem(file: string): string | undefined {
@@ -64,15 +57,14 @@ export function wsgiProblem(wsgi: string, sourceDir: string): string | undefined
   if (wsgi.trim() === '') return 'give the path of the WSGI script inside the source directory';
   if (path.isAbsolute(wsgi)) return 'give the path relative to the source directory';
   const relative = path.normalize(wsgi);
-  if (relative === '..' || relative.startsWith(`..${path.sep}`)) return `${wsgi} is outside the source directory ${sourceDir}`;
+  if (leavesSourceDir(wsgi)) return `${wsgi} is outside the source directory ${sourceDir}`;
   const problem = unreadableFile(path.join(sourceDir, relative));
   return problem ? `the WSGI script ${path.join(sourceDir, relative)} ${problem}` : undefined;
 }
 
 export function urlPrefixProblem(prefix: string, taken: readonly string[]): string | undefined {
-  if (!prefix.startsWith('/')) return `the URL prefix must start with a slash, e.g. '/${prefix}'`;
-  if (prefix !== '/' && prefix.endsWith('/')) return `the URL prefix must not end with a slash (write '${prefix.replace(/\/+$/, '')}')`;
-  if (!/^\/([A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*)?$/.test(prefix)) return 'the URL prefix may only hold letters, digits, . _ ~ - between single slashes';
+  const rule = urlPrefixRule(prefix);
+  if (rule !== undefined) return `the URL prefix ${rule}`;
   if (taken.includes(prefix)) return `another service is already served at ${prefix}`;
   return undefined;
 }
@@ -83,7 +75,7 @@ export function pipPackageProblem(requirement: string): string | undefined {
 
 export function serverNameProblem(name: string): string | undefined {
   if (name === '') return 'give the name the service is reached by (a DNS name, or the IP address)';
-  return CONFIG_WORD.test(name) ? undefined : `'${name}' must be a single word without spaces, quotes, ; { } # < > or backslashes`;
+  return CONFIG_WORD.test(name) ? undefined : `'${name}' ${CONFIG_WORD_RULE}`;
 }
 
 export function readableFileProblem(file: string, what: string): string | undefined {
@@ -91,14 +83,10 @@ export function readableFileProblem(file: string, what: string): string | undefi
   return problem ? `the ${what} ${file} ${problem}` : undefined;
 }
 
+const indexUrl = httpUrl('not an http(s) URL');
+
 export function indexUrlProblem(url: string): string | undefined {
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return undefined;
-  } catch {
-    // falls through to the message
-  }
-  return `'${url}' is not an http(s) URL like https://pypi.example.org/simple`;
+  return indexUrl.safeParse(url).success ? undefined : `'${url}' is not an http(s) URL like https://pypi.example.org/simple`;
 }
 
 export function trustedHostProblem(host: string): string | undefined {
