@@ -18,6 +18,8 @@ export interface ScriptAnswer {
   stderr?: string;
   /** how the host changes when the script succeeds: facts read afterwards see it */
   effect?: (facts: HostFacts) => void;
+  /** the connection drops while the script runs (no exit status comes back) */
+  connectionLost?: string;
 }
 
 interface ScriptRule extends ScriptAnswer {
@@ -100,6 +102,11 @@ export class FakeHost implements RemoteHost {
     this.taskScripts.push(script);
     if (!this.locked) this.unlockedTaskScripts += 1;
     const rule = this.rules.find(({ match }) => (typeof match === 'string' ? script.includes(match) : match.test(script)));
+    if (rule?.connectionLost !== undefined) {
+      this.closed = true;
+      this.locked = false;
+      throw new ConnectionLostError(rule.connectionLost);
+    }
     const code = rule?.code ?? 0;
     if (code === 0) rule?.effect?.(this.facts);
     return { code, stdout: rule?.stdout ?? '', stderr: rule?.stderr ?? '' };

@@ -45,6 +45,14 @@ test('an unreachable host is reported unreachable, without commands; the others 
   t.is(exitCodeFor('apply', results), EXIT.unreachable);
 });
 
+test('a connection lost during a task fails the host (it was reached: not unreachable)', async (t) => {
+  const host = web('10.0.0.1').on('migrate-db', { connectionLost: 'connection lost: read ECONNRESET' });
+  const { result, results } = await runEngine([host], [deploy]);
+  t.like(result('10.0.0.1'), { status: 'failed', error: "task 'migrate-db' failed: connection lost: read ECONNRESET" });
+  t.deepEqual(taskLines(result('10.0.0.1')), ['write-config: changed', 'migrate-db: failed']);
+  t.is(exitCodeFor('apply', results), EXIT.failed);
+});
+
 test('--serial: a failed batch stops the rollout; the hosts of later batches are not contacted and are reported as not run', async (t) => {
   const hosts = [failingMigration('10.0.0.1'), web('10.0.0.2'), web('10.0.0.3'), web('10.0.0.4')];
   const { result, results, observed } = await runEngine(hosts, [deploy], { serial: 2 });
