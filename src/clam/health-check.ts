@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ModuleDefinition } from '../modules/types.js';
+import { defineModule } from '../modules/types.js';
 import { LOG_BEGIN, LOG_END, PROCESS_GROUP, UNIT_NAME, serviceLogFunctions, serviceLogs } from '../modules/lib/service-logs.js';
 import { script, shellQuote } from '../modules/lib/shell.js';
 
@@ -156,9 +156,9 @@ for title, lines in logs:
 sys.exit(0 if not problems else 2 if down else 1)
 `;
 
-export const clamCheck: ModuleDefinition<ClamCheckArgs> = {
+export const clamCheck = defineModule({
   name: 'clam_check',
-  schema: schema as z.ZodType<ClamCheckArgs>,
+  schema,
   facts: () => [],
   plan(args) {
     const python = `${args.venv}/bin/python3`;
@@ -178,4 +178,4 @@ export const clamCheck: ModuleDefinition<ClamCheckArgs> = {
       ),
     };
   },
-};
+});

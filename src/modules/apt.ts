@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { HostFacts } from '../facts/types.js';
-import type { ModuleDefinition } from './types.js';
+import { defineModule } from './types.js';
 import { needFact } from './lib/facts.js';
 import { script, shellQuote } from './lib/shell.js';
 
@@ -74,9 +74,9 @@ function isStale(facts: HostFacts, args: AptArgs): boolean {
  */
 const updatePlannedOn = new WeakSet<HostFacts>();
 
-export const apt: ModuleDefinition<AptArgs> = {
+export const apt = defineModule({
   name: 'apt',
-  schema: schema as z.ZodType<AptArgs>,
+  schema,
   facts: (args) => (args.name.length > 0 ? [{ kind: 'packages', names: args.name.map(packageOf) }] : []),
   plan(args, facts) {
     const env = 'export DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a APT_LISTCHANGES_FRONTEND=none';
@@ -117,4 +117,4 @@ export const apt: ModuleDefinition<AptArgs> = {
     }
     return { summary, script: script(env, ...commands) };
   },
-};
+});

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FactRequest } from '../facts/types.js';
-import type { ModuleDefinition } from './types.js';
+import { defineModule } from './types.js';
 import { needFact } from './lib/facts.js';
 import { absolutePathSchema } from './lib/mode.js';
 import { script, shellQuote } from './lib/shell.js';
@@ -30,9 +30,9 @@ function firstLine(text: string): string {
   return line.length > 120 ? `${line.slice(0, 117)}…` : line !== text.trim() ? `${line} …` : line;
 }
 
-export const command: ModuleDefinition<CommandArgs> = {
+export const command = defineModule({
   name: 'command',
-  schema: schema as z.ZodType<CommandArgs>,
+  schema,
   facts(args) {
     const requests: FactRequest[] = [];
     if (args.creates) requests.push({ kind: 'file', path: args.creates });
@@ -52,4 +52,4 @@ export const command: ModuleDefinition<CommandArgs> = {
       script: script(args.chdir ? `cd ${shellQuote(args.chdir)}` : undefined, `(\nset +e\n${args.cmd}\n)`),
     };
   },
-};
+});

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { FileFact, TreeFact } from '../facts/types.js';
 import { ignoreFilter, type IgnoreScope } from '../input/source-ignore.js';
-import { PlanError, type ModuleDefinition, type PlannedChange } from './types.js';
+import { PlanError, defineModule, type PlannedChange } from './types.js';
 import { attributeChanges, attributeCommands, type WantedAttributes } from './lib/attributes.js';
 import { planFileContent } from './lib/file-content.js';
 import { sha256 } from './lib/file-content.js';
@@ -49,7 +49,12 @@ export interface LocalEntry {
 
 export type LocalSource = { kind: 'file'; content: Buffer } | { kind: 'directory'; entries: LocalEntry[] };
 
-export type CopyArgs = z.output<typeof schema> & { source?: LocalSource };
+export type CopyArgs = z.output<typeof schema>;
+
+export interface PreparedCopy extends CopyArgs {
+  /** what is uploaded, read on the controller */
+  source: LocalSource;
+}
 
 /** What is uploaded from a local directory: everything but what the ignore rules of `scope` leave out. */
 export function readLocalDirectory(root: string, scope: IgnoreScope): LocalEntry[] {
@@ -74,10 +79,10 @@ export function readLocalDirectory(root: string, scope: IgnoreScope): LocalEntry
   return entries;
 }
 
-export const copy: ModuleDefinition<CopyArgs> = {
+export const copy = defineModule({
   name: 'copy',
-  schema: schema as z.ZodType<CopyArgs>,
-  prepare(args, context) {
+  schema,
+  prepare(args, context): PreparedCopy {
     if (args.content !== undefined) return { ...args, source: { kind: 'file', content: Buffer.from(args.content, 'utf8') } };
     const path = context.resolveLocal(args.src!);
     let isDirectory: boolean;
@@ -92,7 +97,7 @@ export const copy: ModuleDefinition<CopyArgs> = {
     return { ...args, source: { kind: 'directory', entries: readLocalDirectory(path, scope) } };
   },
   facts(args) {
-    if (args.source?.kind === 'directory') return [{ kind: 'file', path: args.dest }, { kind: 'tree', path: args.dest }];
+    if (args.source.kind === 'directory') return [{ kind: 'file', path: args.dest }, { kind: 'tree', path: args.dest }];
     return [
       { kind: 'file', path: args.dest, content: true },
       ...(args.validate ? [{ kind: 'probe' as const, command: noInterruptedValidationProbe(args.dest) }] : []),
@@ -100,7 +105,6 @@ export const copy: ModuleDefinition<CopyArgs> = {
   },
   plan(args, facts) {
     const source = args.source;
-    if (!source) throw new Error(`internal error: the copy to ${args.dest} was not prepared`);
     const want: WantedAttributes = { mode: args.mode, owner: args.owner, group: args.group };
     if (source.kind === 'file') {
       const interruptedValidation = args.validate !== undefined && needFact(facts.probes, noInterruptedValidationProbe(args.dest), 'probe') !== 0;
@@ -108,12 +112,12 @@ export const copy: ModuleDefinition<CopyArgs> = {
     }
     return planDirectoryCopy(args, source.entries, needFact(facts.files, args.dest, 'file'), needFact(facts.trees, args.dest, 'directory'));
   },
-};
+});
 
 /** Summary lines shown for a directory copy before they are counted instead. */
 const MAX_SUMMARY_LINES = 40;
 
-function planDirectoryCopy(args: CopyArgs, entries: LocalEntry[], rootFact: FileFact, tree: TreeFact): PlannedChange | null {
+function planDirectoryCopy(args: PreparedCopy, entries: LocalEntry[], rootFact: FileFact, tree: TreeFact): PlannedChange | null {
   const dest = args.dest;
   const owner = { owner: args.owner, group: args.group };
   const directoryWant: WantedAttributes = { ...owner, mode: args.directory_mode ?? 0o755 };

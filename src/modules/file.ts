@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PlanError, type ModuleDefinition, type PlannedChange } from './types.js';
+import { PlanError, defineModule, type PlannedChange } from './types.js';
 import { attributeChanges, attributeCommands, describeAttributes, type WantedAttributes } from './lib/attributes.js';
 import { describeFileType, needFact } from './lib/facts.js';
 import { absolutePathSchema, accountNameSchema, modeSchema } from './lib/mode.js';
@@ -25,9 +25,9 @@ const schema = z
 
 export type FileArgs = z.output<typeof schema>;
 
-export const file: ModuleDefinition<FileArgs> = {
+export const file = defineModule({
   name: 'file',
-  schema: schema as z.ZodType<FileArgs>,
+  schema,
   facts: (args) => [{ kind: 'file', path: args.path }],
   plan(args, facts) {
     const fact = needFact(facts.files, args.path, 'file');
@@ -90,7 +90,7 @@ export const file: ModuleDefinition<FileArgs> = {
       }
     }
   },
-};
+});
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ModuleDefinition } from './types.js';
+import { defineModule } from './types.js';
 import { PROCESS_GROUP, UNIT_NAME, serviceLogFunctions, serviceLogs } from './lib/service-logs.js';
 import { script, shellQuote } from './lib/shell.js';
 
@@ -54,9 +54,9 @@ CLAMPROVISION_PY
 }`;
 }
 
-export const httpCheck: ModuleDefinition<HttpCheckArgs> = {
+export const httpCheck = defineModule({
   name: 'http_check',
-  schema: schema as z.ZodType<HttpCheckArgs>,
+  schema,
   facts: () => [],
   plan(args) {
     const checks = args.urls.map(
@@ -87,4 +87,4 @@ fi`,
       ),
     };
   },
-};
+});

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { VenvFact } from '../facts/types.js';
-import type { ModuleDefinition } from './types.js';
+import { defineModule } from './types.js';
 import { needFact } from './lib/facts.js';
 import { absolutePathSchema } from './lib/mode.js';
 import { isSatisfied, parseRequirement } from './lib/pep440.js';
@@ -55,9 +55,9 @@ function unsatisfied(args: PipArgs, venv: VenvFact): { entry: string; why: strin
   return result;
 }
 
-export const pip: ModuleDefinition<PipArgs> = {
+export const pip = defineModule({
   name: 'pip',
-  schema: schema as z.ZodType<PipArgs>,
+  schema,
   facts: (args) => [{ kind: 'venv', path: args.virtualenv }],
   plan(args, facts) {
     const venvFact = needFact(facts.venvs, args.virtualenv, 'virtualenv');
@@ -99,4 +99,4 @@ export const pip: ModuleDefinition<PipArgs> = {
     }
     return { summary, script: script(...commands) };
   },
-};
+});

@@ -6,12 +6,12 @@ import { httpCheck } from './http-check.js';
 import { pip } from './pip.js';
 import { service } from './service.js';
 import { template } from './template.js';
-import type { ModuleDefinition } from './types.js';
+import type { AnyModule } from './types.js';
 import { ufw } from './ufw.js';
 import { user } from './user.js';
 
 /** Every module a playbook task can name: the generic ones, then those plugins register. */
-export const modules: Record<string, ModuleDefinition<any>> = {
+export const modules: Record<string, AnyModule> = {
   apt,
   pip,
   template,
@@ -24,7 +24,7 @@ export const modules: Record<string, ModuleDefinition<any>> = {
   http_check: httpCheck,
 };
 
-export function registerModule(module: ModuleDefinition<any>): void {
+export function registerModule(module: AnyModule): void {
   const existing = modules[module.name];
   if (existing !== undefined && existing !== module) throw new Error(`a module named '${module.name}' is already registered`);
   modules[module.name] = module;

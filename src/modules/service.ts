@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ServiceFact } from '../facts/types.js';
-import { PlanError, type ModuleDefinition } from './types.js';
+import { PlanError, defineModule } from './types.js';
 import { needFact } from './lib/facts.js';
 import { JOURNAL_FUNCTION, UNIT_NAME } from './lib/service-logs.js';
 import { script, shellQuote } from './lib/shell.js';
@@ -27,9 +27,9 @@ const SERVING = new Set(['active', 'reloading']);
 /** unit file states that mean "starts at boot" (static/indirect/generated units can't be enabled) */
 const ENABLED = new Set(['enabled', 'enabled-runtime', 'static', 'indirect', 'generated', 'alias', 'linked']);
 
-export const service: ModuleDefinition<ServiceArgs> = {
+export const service = defineModule({
   name: 'service',
-  schema: schema as z.ZodType<ServiceArgs>,
+  schema,
   facts: (args) => [{ kind: 'service', name: args.name }],
   plan(args, facts, context) {
     const fact = needFact(facts.services, args.name, 'service');
@@ -96,7 +96,7 @@ export const service: ModuleDefinition<ServiceArgs> = {
     if (commands.length === 0) return null;
     return { summary, script: script(...(systemd ? SYSTEMD_FUNCTIONS : []), ...commands) };
   },
-};
+});
 
 /** Seconds a started unit has to settle (0.5 s a look). */
 export const SETTLE_SECONDS = 10;

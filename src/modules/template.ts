@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { ModuleDefinition } from './types.js';
+import { defineModule } from './types.js';
 import { planFileContent } from './lib/file-content.js';
 import { needFact } from './lib/facts.js';
 import { absolutePathSchema, accountNameSchema, modeSchema } from './lib/mode.js';
@@ -18,15 +18,17 @@ const schema = z.strictObject({
   validate: z.string().min(1).optional(),
 });
 
-export type TemplateArgs = z.output<typeof schema> & {
-  /** the rendered text, set by prepare() on the controller */
-  rendered?: string;
-};
+export type TemplateArgs = z.output<typeof schema>;
 
-export const template: ModuleDefinition<TemplateArgs> = {
+export interface PreparedTemplate extends TemplateArgs {
+  /** the rendered text, rendered on the controller */
+  rendered: string;
+}
+
+export const template = defineModule({
   name: 'template',
-  schema: schema as z.ZodType<TemplateArgs>,
-  prepare(args, context) {
+  schema,
+  prepare(args, context): PreparedTemplate {
     const path = context.resolveTemplate(args.src);
     let source: string;
     try {
@@ -41,7 +43,6 @@ export const template: ModuleDefinition<TemplateArgs> = {
     ...(args.validate ? [{ kind: 'probe' as const, command: noInterruptedValidationProbe(args.dest) }] : []),
   ],
   plan(args, facts) {
-    if (args.rendered === undefined) throw new Error(`internal error: the template ${args.src} was not rendered`);
     return planFileContent(
       {
         path: args.dest,
@@ -55,4 +56,4 @@ export const template: ModuleDefinition<TemplateArgs> = {
       needFact(facts.files, args.dest, 'file'),
     );
   },
-};
+});

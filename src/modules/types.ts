@@ -37,20 +37,36 @@ export interface PrepareContext {
   resolveLocal(path: string): string;
 }
 
-export interface ModuleDefinition<Args = unknown> {
+/**
+ * A module: its arguments (Args, what the schema gives) and, when prepare() transforms them, the
+ * prepared values plan() works on (Prepared). Declare one with defineModule to have both inferred.
+ */
+export interface ModuleDefinition<Args = unknown, Prepared = Args> {
   name: string;
   /** argument spec: unknown keys and wrong types are input errors at file:line:col */
   schema: z.ZodType<Args>;
   /**
    * runs on the controller after the schema, before planning (also by `validate`, offline): reads
-   * local files, renders templates; returns the arguments plan() gets. Throws on bad input.
+   * local files, renders templates; returns the values facts() and plan() get. Throws on bad input.
+   * A module without it plans on its arguments as the schema gives them.
    */
-  prepare?(args: Args, context: PrepareContext): Args;
+  prepare?(args: Args, context: PrepareContext): Prepared;
   /** the facts plan() reads; the engine gathers all tasks' requests in one remote command */
-  facts(args: Args): FactRequest[];
+  facts(args: Prepared): FactRequest[];
   /** pure: null when the host already is as the arguments say. Throws PlanError when it can't go on. */
-  plan(args: Args, facts: HostFacts, context: PlanContext): PlannedChange | null;
+  plan(args: Prepared, facts: HostFacts, context: PlanContext): PlannedChange | null;
 }
+
+/** Declares a module with its argument types inferred: Args from its schema, Prepared from prepare(). */
+export function defineModule<Args, Prepared = Args>(module: ModuleDefinition<Args, Prepared>): ModuleDefinition<Args, Prepared> {
+  return module;
+}
+
+/**
+ * A module as the registry and compiled tasks hold it, its argument types forgotten: the compiler
+ * hands each one only what its own schema and prepare() produced.
+ */
+export type AnyModule = ModuleDefinition<unknown, unknown>;
 
 /** The task cannot be planned on this host (e.g. a restart outside a handler, a masked unit). */
 export class PlanError extends Error {

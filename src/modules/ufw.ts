@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { UfwFact, UfwRule } from '../facts/types.js';
-import { PlanError, type ModuleDefinition } from './types.js';
+import { PlanError, defineModule } from './types.js';
 import { fail, script, shellQuote } from './lib/shell.js';
 
 const policySchema = z.enum(['allow', 'deny', 'reject']);
@@ -176,9 +176,9 @@ const FRESH_UFW: UfwFact = {
   rules: [],
 };
 
-export const ufw: ModuleDefinition<UfwArgs> = {
+export const ufw = defineModule({
   name: 'ufw',
-  schema: schema as z.ZodType<UfwArgs>,
+  schema,
   facts: () => [{ kind: 'ufw' }],
   plan(args, facts) {
     const current = facts.ufw?.installed ? facts.ufw : { ...FRESH_UFW, ...(facts.ufw?.readable === false ? { readable: false } : {}) };
@@ -244,4 +244,4 @@ export const ufw: ModuleDefinition<UfwArgs> = {
       script: script(`[ -x /usr/sbin/ufw ] || ${fail('ufw is not installed')}`, ...deletes, ...adds, ...settings),
     };
   },
-};
+});

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FactRequest } from '../facts/types.js';
-import type { ModuleDefinition } from './types.js';
+import { defineModule } from './types.js';
 import { needFact } from './lib/facts.js';
 import { absolutePathSchema, accountNameSchema } from './lib/mode.js';
 import { script, shellQuote } from './lib/shell.js';
@@ -27,9 +27,9 @@ const schema = z.strictObject({
 
 export type UserArgs = z.output<typeof schema>;
 
-export const user: ModuleDefinition<UserArgs> = {
+export const user = defineModule({
   name: 'user',
-  schema: schema as z.ZodType<UserArgs>,
+  schema,
   facts(args) {
     const requests: FactRequest[] = [{ kind: 'user', name: args.name }];
     if (args.state === 'present') requests.push({ kind: 'group', name: args.group ?? args.name });
@@ -92,4 +92,4 @@ export const user: ModuleDefinition<UserArgs> = {
     if (commands.length === 0) return null;
     return { summary, script: script(...commands) };
   },
-};
+});

@@ -4,7 +4,6 @@ import type { z } from 'zod';
 import { InputError, throwIfAny, type SourceLocation } from '../core/errors.js';
 import { locate, locatePath, spreadLocated } from '../input/yaml-source.js';
 import { modules } from '../modules/registry.js';
-import type { ModuleDefinition } from '../modules/types.js';
 import { conditionBeforeFacts, ExpressionError, renderString, renderValue, type Scope } from './expressions.js';
 import type { CompiledPlay, CompiledTask, PlaySpec, Playbook, TaskSpec } from './types.js';
 import { varsSchemaNamed } from './vars-schemas.js';
@@ -120,7 +119,8 @@ class TaskCompiler {
     if (name === undefined || notify === undefined) return undefined;
     const base = { name, when: task.when, scope, notify, tags: task.tags, location: task.location };
     if (task.module === 'meta') return { ...base, kind: 'flush_handlers' };
-    const module = modules[task.module] as ModuleDefinition<unknown>;
+    const module = modules[task.module];
+    if (module === undefined) throw new Error(`internal error: no module named '${task.module}' (the playbook loader checks them)`);
     // A task whose `when` is false on this host whatever its facts is skipped as it stands: its
     // arguments may only make sense where it runs (a source directory, a TLS file).
     const before = this.render(task, 'when', () => conditionBeforeFacts(task.when, scope));
@@ -138,7 +138,7 @@ class TaskCompiler {
     let args = parsed.data;
     if (module.prepare) {
       try {
-        args = module.prepare(args, {
+        args = module.prepare(parsed.data, {
           vars: scope,
           playbookDir: this.playbook.dir,
           resolveTemplate: (src: string) => resolveTemplate(this.playbook.dir, src),

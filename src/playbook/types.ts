@@ -1,5 +1,5 @@
 import type { SourceLocation } from '../core/errors.js';
-import type { ModuleDefinition } from '../modules/types.js';
+import type { AnyModule } from '../modules/types.js';
 import type { Scope } from './expressions.js';
 
 /** A task as written in the playbook (before variables are applied). */
@@ -48,7 +48,7 @@ interface CompiledTaskBase {
 /** A task ready for one host: loop expanded, arguments rendered and checked. */
 export interface ModuleTask extends CompiledTaskBase {
   kind: 'module';
-  module: ModuleDefinition<unknown>;
+  module: AnyModule;
   args: unknown;
 }
 

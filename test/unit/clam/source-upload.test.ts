@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerBuiltinPlugins } from '../../../src/builtin-plugins.js';
-import { copy, type CopyArgs } from '../../../src/modules/copy.js';
+import { copy, type PreparedCopy } from '../../../src/modules/copy.js';
 import type { PrepareContext } from '../../../src/modules/types.js';
 import { compilePlay } from '../../../src/playbook/compile.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
@@ -34,7 +34,7 @@ function compiled(dir: string) {
     if (task?.kind !== 'module') throw new Error(`no module task '${name}'`);
     return task.args as Record<string, unknown>;
   };
-  const source = (argsOf('Upload the source of svc') as CopyArgs).source;
+  const source = (argsOf('Upload the source of svc') as Partial<PreparedCopy>).source;
   if (source?.kind !== 'directory') throw new Error('the source was not read as a directory');
   return { entries: source.entries, reinstallOn: argsOf('Python packages of svc').reinstall_on };
 }
