@@ -15,6 +15,8 @@ export interface TaskReport {
   status: 'ok' | 'changed' | 'failed' | 'skipped';
   error?: string;
   handler?: boolean;
+  /** what the task changes (or would change), one line each */
+  summary?: string[];
 }
 
 export interface HostReport {
