@@ -57,8 +57,13 @@ export interface ModuleDefinition<Args = unknown, Prepared = Args> {
   plan(args: Prepared, facts: HostFacts, context: PlanContext): PlannedChange | null;
 }
 
-/** Declares a module with its argument types inferred: Args from its schema, Prepared from prepare(). */
-export function defineModule<Args, Prepared = Args>(module: ModuleDefinition<Args, Prepared>): ModuleDefinition<Args, Prepared> {
+/**
+ * Declares a module with its argument types inferred: Args from its schema, Prepared from
+ * prepare(); a module without prepare() plans on Args.
+ */
+export function defineModule<Args, Prepared>(module: ModuleDefinition<Args, Prepared> & { prepare(args: Args, context: PrepareContext): Prepared }): ModuleDefinition<Args, Prepared>;
+export function defineModule<Args>(module: ModuleDefinition<Args> & { prepare?: never }): ModuleDefinition<Args>;
+export function defineModule<Args, Prepared>(module: ModuleDefinition<Args, Prepared>): ModuleDefinition<Args, Prepared> {
   return module;
 }
 
