@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Document, Scalar, isScalar, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { defaultDataDir, servicePaths } from '../clam/host-paths.js';
 import type { Answers, ServerAnswers, ServiceAnswers } from './answers.js';
 
 export const BECOME_PASSWORD_VARIABLE = 'BECOME_PASSWORD';
@@ -141,8 +142,9 @@ function serviceVars(service: ServiceAnswers, shown: (file: string) => string): 
 
 function annotateService(entry: YAMLMap, service: ServiceAnswers, site: string, index: number): void {
   if (index > 0) entry.spaceBefore = true;
-  trailing(entry, 'name', `system id: unit clam-${service.name}, /opt/clam/${service.name}, /var/lib/clam/${service.name}`);
-  note(entry, 'source', `Local directory, uploaded to /opt/clam/${service.name}/src (pip-installed when it has pyproject.toml or setup.py).`);
+  const paths = servicePaths(service.name);
+  trailing(entry, 'name', `system id: unit ${paths.unit}, ${paths.home}, ${defaultDataDir(service.name)}`);
+  note(entry, 'source', `Local directory, uploaded to ${paths.src_dir} (pip-installed when it has pyproject.toml or setup.py).`);
   note(entry, 'wsgi', 'The WSGI script, relative to source.');
   note(entry, 'url_prefix', `Served at ${site}${service.url_prefix === '/' ? '/' : `${service.url_prefix}/`}`);
   if (service.pip_packages.length > 0) {
