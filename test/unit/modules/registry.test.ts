@@ -1,6 +1,6 @@
 import test from 'ava';
 import { registerBuiltinPlugins } from '../../../src/builtin-plugins.js';
-import { modules } from '../../../src/modules/registry.js';
+import { modules, registerModule } from '../../../src/modules/registry.js';
 
 // vars_schema: clam and clam_check come from the CLAM plugin, as in the CLI.
 registerBuiltinPlugins();
@@ -40,4 +40,11 @@ test('every module accepts its minimal arguments and refuses unknown keys (typos
     t.false(typo.success, `${name} refuses an unknown key`);
     if (!typo.success) t.true(typo.error.issues.some((issue) => issue.code === 'unrecognized_keys'), name);
   }
+});
+
+test('a plugin registers a module once: the same module again changes nothing, another under its name is refused', (t) => {
+  const apt = modules.apt!;
+  t.notThrows(() => registerModule(apt));
+  t.throws(() => registerModule({ ...apt }), { message: /a module named 'apt' is already registered/ });
+  t.is(modules.apt, apt);
 });
