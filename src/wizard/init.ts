@@ -1,26 +1,7 @@
 import os from 'node:os';
 import { inputErrorsIn } from '../core/errors.js';
-import type { CheckServer } from './connection-check.js';
-import type { Terminal } from './prompts.js';
+import type { InitDeps, InitOptions } from './init-options.js';
 import { ANSWERS_FILE_HELP } from './usage.js';
-
-export interface InitOptions {
-  output: string;
-  answers?: string;
-}
-
-/** Everything `init` touches outside itself, so tests can drive the dialogue through their own streams. */
-export interface InitDeps {
-  /** default: @inquirer/prompts on stdin/stdout */
-  terminal?: Terminal;
-  stdinIsTTY: boolean;
-  cwd: string;
-  home: string;
-  env: NodeJS.ProcessEnv;
-  checkServer: CheckServer;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
 
 /** `clamprovision init`: returns the exit code (0 written, 1 bad input, no terminal or nothing written). */
 export async function runInit(options: InitOptions, overrides: Partial<InitDeps> = {}): Promise<number> {

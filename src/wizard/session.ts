@@ -4,7 +4,7 @@ import { requireFile } from '../commands/missing-file.js';
 import { loadYamlFile } from '../input/yaml-source.js';
 import { checkAnswers, type AnswerContext, type Answers } from './answers.js';
 import { askAnswers } from './dialogue.js';
-import type { InitDeps, InitOptions } from './init.js';
+import type { InitDeps, InitOptions } from './init-options.js';
 import { BECOME_PASSWORD_VARIABLE, inventoryYaml } from './inventory-yaml.js';
 import { inquirerTerminal } from './prompts.js';
 

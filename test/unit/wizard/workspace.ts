@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CheckServer, ConnectionCheck } from '../../../src/wizard/connection-check.js';
-import type { InitDeps } from '../../../src/wizard/init.js';
+import type { InitDeps } from '../../../src/wizard/init-options.js';
 import type { Terminal } from '../../../src/wizard/prompts.js';
 
 export const HELLO_WSGI = `def application(environ, start_response):
