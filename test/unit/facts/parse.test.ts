@@ -1,5 +1,9 @@
 import test from 'ava';
-import { FactsError, parseAptPolicy, parseDistDirName, parseFactsOutput, parseOsRelease, parseSystemctlShow } from '../../../src/facts/parse.js';
+import { parseAptPolicy } from '../../../src/facts/kinds/packages.js';
+import { parseSystemctlShow } from '../../../src/facts/kinds/service.js';
+import { parseDistDirName } from '../../../src/facts/kinds/venv.js';
+import { FactsError, parseFactsOutput } from '../../../src/facts/parse.js';
+import { parseOsRelease } from '../../../src/facts/prelude.js';
 import type { FactRequest } from '../../../src/facts/types.js';
 
 const b = (text: string | Buffer) => `b:${Buffer.from(text).toString('base64')}`;

@@ -4,9 +4,10 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, lstatSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { MAX_CONTENT_BYTES } from '../../../src/facts/kinds/file.js';
 import { mergeFactRequests } from '../../../src/facts/merge.js';
 import { parseFactsOutput } from '../../../src/facts/parse.js';
-import { buildFactsScript, MAX_CONTENT_BYTES } from '../../../src/facts/script.js';
+import { buildFactsScript } from '../../../src/facts/script.js';
 import type { FactRequest } from '../../../src/facts/types.js';
 
 /**
@@ -17,14 +18,15 @@ const isRoot = process.getuid?.() === 0;
 const me = userInfo().username;
 
 function gather(requests: FactRequest[], options: { asNobody?: boolean } = {}) {
+  const merged = mergeFactRequests(requests);
   const command = options.asNobody ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'dash'] : ['dash'];
   const result = spawnSync(command[0]!, [...command.slice(1), '-s', '--', '192.0.2.1 40000 192.0.2.2 2222'], {
-    input: buildFactsScript(requests),
+    input: buildFactsScript(merged),
     encoding: 'utf8',
     cwd: '/',
   });
   if (result.status !== 0) throw new Error(`facts script failed (${result.status}): ${result.stderr}`);
-  return { facts: parseFactsOutput(result.stdout, mergeFactRequests(requests)), stdout: result.stdout, stderr: result.stderr };
+  return { facts: parseFactsOutput(result.stdout, merged), stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Every path below dir with its type, mode, size, mtime and content hash. */
@@ -175,19 +177,4 @@ test('without root: what can be read is read, an unreadable file is told apart f
   t.like(fact, { exists: true, type: 'file', mode: 0o600 });
   t.true(fact?.exists && fact.sha256 === undefined && fact.content === undefined);
   t.like(facts.files.get('/etc/hostname'), { exists: true });
-});
-
-test('requests for the same thing are merged: content wins, package names are unioned', (t) => {
-  t.deepEqual(
-    mergeFactRequests([
-      { kind: 'file', path: '/a' },
-      { kind: 'file', path: '/a', content: true },
-      { kind: 'file', path: '/a' },
-      { kind: 'packages', names: ['nginx', 'curl'] },
-      { kind: 'packages', names: ['curl', 'zip'] },
-      { kind: 'ufw' },
-      { kind: 'ufw' },
-    ]),
-    [{ kind: 'file', path: '/a', content: true }, { kind: 'ufw' }, { kind: 'packages', names: ['curl', 'nginx', 'zip'] }],
-  );
 });

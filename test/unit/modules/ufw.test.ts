@@ -1,5 +1,5 @@
 import test from 'ava';
-import { parseUfwUserRules } from '../../../src/facts/parse.js';
+import { parseUfwUserRules } from '../../../src/facts/kinds/ufw.js';
 import type { UfwFact } from '../../../src/facts/types.js';
 import { PlanError } from '../../../src/modules/types.js';
 import { normalizeAddress, ufw } from '../../../src/modules/ufw.js';

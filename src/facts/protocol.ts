@@ -1,0 +1,36 @@
+/**
+ * The facts script's output protocol, one record a line:
+ *   @@clamprovision-facts 1          header
+ *   @@KIND KEY FIELD…                KEY = base64 of the request's path/name/command
+ *   @@end                            the script ran to its end
+ * Every field that may hold arbitrary bytes is base64 (`b:` prefix where "missing" must be told
+ * apart from "empty"), so the outer protocol stays plain ASCII whatever the host's files contain.
+ */
+export const FACTS_PROTOCOL_VERSION = 1;
+
+/** The facts output could not be understood (a truncated run, a host without a POSIX userland…). */
+export class FactsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FactsError';
+  }
+}
+
+export function encodeKey(key: string): string {
+  return Buffer.from(key, 'utf8').toString('base64');
+}
+
+export function decodeKey(field: string | undefined): string {
+  if (field === undefined) throw new FactsError('facts output: a record without its key');
+  return Buffer.from(field, 'base64').toString('utf8');
+}
+
+/** `b:BASE64` -> bytes; `-` (missing) and `!` (unreadable) -> undefined */
+export function decodeBlob(field: string | undefined): Buffer | undefined {
+  if (field === undefined || !field.startsWith('b:')) return undefined;
+  return Buffer.from(field.slice(2), 'base64');
+}
+
+export function decodeText(field: string | undefined): string {
+  return decodeBlob(field)?.toString('utf8') ?? '';
+}
