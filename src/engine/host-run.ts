@@ -1,5 +1,5 @@
 import type { HostFacts } from '../facts/types.js';
-import { gatherFacts } from '../facts/gather.js';
+import { gatherFacts } from './gather-facts.js';
 import type { InventoryHost } from '../inventory/types.js';
 import type { CompiledPlay, ModuleTask } from '../playbook/types.js';
 import { evaluateCondition } from '../playbook/expressions.js';

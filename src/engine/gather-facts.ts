@@ -1,0 +1,30 @@
+import { mergeFactRequests } from '../facts/merge.js';
+import { parseFactsOutput } from '../facts/parse.js';
+import { buildFactsScript } from '../facts/script.js';
+import type { HostFacts } from '../facts/types.js';
+import { conditionBeforeFacts } from '../playbook/expressions.js';
+import type { CompiledTask } from '../playbook/types.js';
+import type { RemoteHost } from '../transport/remote-host.js';
+
+/**
+ * False when the task's `when` is false whatever the host's facts are (e.g. `webserver == 'apache-wsgi'`
+ * on an nginx host): such a task is skipped, so its facts need not be read. That keeps a no-op run
+ * from asking apt-cache (slow) about packages of tasks that never run.
+ */
+export function mayRun(task: CompiledTask): boolean {
+  try {
+    return conditionBeforeFacts(task.when, task.scope) !== 'false';
+  } catch {
+    return true; // the error shows when the task itself evaluates its condition
+  }
+}
+
+/** Everything the tasks need to know about the host, read with ONE remote command and checked complete. */
+export async function gatherFacts(remote: RemoteHost, tasks: CompiledTask[]): Promise<HostFacts> {
+  const requests = mergeFactRequests(tasks.flatMap((t) => (t.kind === 'flush_handlers' || !mayRun(t) ? [] : t.module.facts(t.args))));
+  const result = await remote.run(buildFactsScript(requests));
+  if (result.code !== 0) {
+    throw new Error(`gathering facts failed (exit ${result.code}): ${result.stderr.trim().split('\n').slice(-5).join('\n')}`);
+  }
+  return parseFactsOutput(result.stdout, requests);
+}
