@@ -5,6 +5,7 @@
 import { shellQuote } from '../../src/core/shell-quote.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildInventoryYaml } from '../lab/inventory.js';
@@ -60,4 +61,40 @@ export function writeInventoryFor(
   const path = join(mkdtempSync(join(tmpdir(), 'clamprovision-faults-')), 'inventory.yml');
   writeFileSync(path, buildInventoryYaml(hosts, vars, hostVars));
   return path;
+}
+
+/**
+ * What a TCP connection from this machine to address:port meets within the timeout: `connected`, `refused`
+ * (a RST: nothing listens, or a firewall rejects), `timeout` (no answer: a firewall dropping the SYN — or a
+ * machine too slow to answer in time, which only a control probe to a port that must answer can rule out).
+ */
+export type TcpProbe = 'connected' | 'refused' | 'timeout' | `error: ${string}`;
+
+export function tcpProbe(address: string, port: number, timeoutMs = 3000): Promise<TcpProbe> {
+  return new Promise((resolvePromise) => {
+    const socket = connect({ host: address, port });
+    const done = (outcome: TcpProbe) => {
+      socket.destroy();
+      resolvePromise(outcome);
+    };
+    socket.setTimeout(timeoutMs, () => done('timeout'));
+    socket.once('connect', () => done('connected'));
+    socket.once('error', (error: NodeJS.ErrnoException) => done(error.code === 'ECONNREFUSED' ? 'refused' : `error: ${error.code ?? error.message}`));
+  });
+}
+
+/**
+ * A listener on the host for each of these TCP ports (systemd socket activation: the minimal image has no
+ * nc or python), answering "probe" to every connection: a port that does not answer then can only be
+ * closed by the firewall.
+ */
+export async function listenOnHost(host: LabHost, unit: string, ports: number[]): Promise<void> {
+  const socketUnit = ['[Socket]', ...ports.map((port) => `ListenStream=${port}`), 'Accept=yes', ''].join('\n');
+  const serviceUnit = ['[Service]', 'ExecStart=/bin/echo probe', 'StandardInput=socket', 'StandardOutput=socket', ''].join('\n');
+  const result = await sshExec(
+    host,
+    `printf '${socketUnit}' > /etc/systemd/system/${unit}.socket && printf '${serviceUnit}' > /etc/systemd/system/${unit}@.service && ` +
+      `systemctl daemon-reload && systemctl restart ${unit}.socket`,
+  );
+  if (result.code !== 0) throw new Error(`listener ${unit} on ${host.name}: ${result.stderr}`);
 }

@@ -1,7 +1,10 @@
 /**
  * Issue 7, point 9: connected on a non-22 SSH port (as the deploy user with sudo), enabling ufw
  * allows that port first: the session survives (later tasks run) and a new connection on that port
- * works afterwards.
+ * works afterwards. Other ports are closed: a listener on the host answers on an allowed port (8080)
+ * and on a port the rules do not allow (9999); before ufw both answer, after it only 8080 does, and the
+ * probe to 9999 meets ufw's silent drop (a timeout) while the same probe to 8080, just before and
+ * after, connects within the same timeout — so the timeout is the firewall, not a slow machine.
  */
 import test from 'ava';
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -9,10 +12,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { becomeVars, labAvailable, labHosts, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { ipv4Rules, onHost, tcpReachable, ufwStatus } from '../e2e/helpers.js';
-import { explain, faultsFixtures, hostReport, labHostPublicKeyFile, runCli, waitFor, writeInventoryFor } from './helpers.js';
+import { explain, faultsFixtures, hostReport, labHostPublicKeyFile, listenOnHost, runCli, tcpProbe, waitFor, writeInventoryFor } from './helpers.js';
 
 const playbook = join(faultsFixtures, 'firewall.yml');
 const SSH_PORT = 2222;
+/** allowed by the playbook's rules */
+const ALLOWED_PORT = 8080;
+/** allowed by no rule */
+const CLOSED_PORT = 9999;
+/** one timeout for every probe: the control must connect within it */
+const PROBE_TIMEOUT_MS = 3000;
 
 if (!labAvailable) test.skip(labUnavailableReason, () => {});
 
@@ -26,6 +35,7 @@ test.before(async () => {
   // sshd listens on 22 and 2222
   await onHost(host, `printf 'Port 22\\nPort ${SSH_PORT}\\n' > /etc/ssh/sshd_config.d/ports.conf && sshd -t && systemctl restart ssh`);
   await waitFor(`sshd on port ${SSH_PORT}`, () => tcpReachable(host.address, SSH_PORT), 30_000, 500);
+  await listenOnHost(host, 'clamprovision-probe', [ALLOWED_PORT, CLOSED_PORT]);
 });
 
 test.after.always(async () => {
@@ -36,6 +46,9 @@ const serial = labAvailable ? test.serial : test.skip;
 
 serial(`on port ${SSH_PORT} with sudo: ufw allows ${SSH_PORT} before it is enabled, the session survives, a new connection works`, async (t) => {
   t.is((await sshExec(host, 'command -v ufw')).code, 1, 'ufw is not even installed before');
+  // control: without a firewall the listener answers on both ports
+  t.is(await tcpProbe(host.address, ALLOWED_PORT, PROBE_TIMEOUT_MS), 'connected');
+  t.is(await tcpProbe(host.address, CLOSED_PORT, PROBE_TIMEOUT_MS), 'connected');
   // known_hosts with the host's key for [address]:2222
   const knownHosts = join(mkdtempSync(join(tmpdir(), 'clamprovision-port-')), 'known_hosts');
   const [type, key] = readFileSync(labHostPublicKeyFile(host.name), 'utf8').trim().split(/\s+/);
@@ -61,5 +74,9 @@ serial(`on port ${SSH_PORT} with sudo: ufw allows ${SSH_PORT} before it is enabl
   const again = await runCli(['apply', inventory, '--playbook', playbook, '--json']);
   t.is(again.code, 0, explain(again));
   t.is(hostReport(again, host.name)?.status, 'ok', 'idempotent, and reachable through the firewall');
-  t.false(await tcpReachable(host.address, 9999), 'the firewall is up: other ports are closed');
+  // the listener still listens on both ports: only the firewall can keep 9999 from answering
+  t.is(await onHost(onPort, `ss -Hltn 'sport = :${CLOSED_PORT}' | wc -l`), '1', 'something listens on the closed port');
+  t.is(await tcpProbe(host.address, ALLOWED_PORT, PROBE_TIMEOUT_MS), 'connected', 'control: an allowed port answers within the timeout');
+  t.is(await tcpProbe(host.address, CLOSED_PORT, PROBE_TIMEOUT_MS), 'timeout', 'ufw drops connections to a port no rule allows');
+  t.is(await tcpProbe(host.address, ALLOWED_PORT, PROBE_TIMEOUT_MS), 'connected', 'control, after: the machine was not too slow to answer');
 });
