@@ -1,18 +1,16 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
-import { InputError, throwIfAny, type SourceLocation } from '../core/errors.js';
+import { InputError, throwIfAny } from '../core/errors.js';
 import { locate, locatePath, spreadLocated } from '../input/yaml-source.js';
 import { modules } from '../modules/registry.js';
 import { conditionBeforeFacts, ExpressionError, renderString, renderValue, type Scope } from './expressions.js';
 import type { CompiledPlay, CompiledTask, PlaySpec, Playbook, TaskSpec } from './types.js';
-import { varsSchemaNamed } from './vars-schemas.js';
+import { varsSchemaNamed, type SchemaHost } from './vars-schemas.js';
 
-export interface HostInput {
-  name: string;
+/** A host as a play is compiled for it: what a vars schema sees of it, and its variables. */
+export interface HostInput extends SchemaHost {
   vars: Record<string, unknown>;
-  inventoryDir: string;
-  location?: SourceLocation;
 }
 
 export interface CompileOptions {
@@ -51,7 +49,7 @@ export function playScope(play: PlaySpec, host: HostInput): Scope {
   const merged = spreadLocated(play.defaults, host.vars);
   const withPlayVars = spreadLocated(merged, renderValue(play.vars, merged) as Scope, { inventory_hostname: host.name });
   if (play.varsSchema === undefined) return withPlayVars;
-  return varsSchemaNamed(play.varsSchema)(withPlayVars, { name: host.name, inventoryDir: host.inventoryDir, location: host.location });
+  return varsSchemaNamed(play.varsSchema)(withPlayVars, host);
 }
 
 class TaskCompiler {
