@@ -5,6 +5,7 @@ import { file } from './file.js';
 import { httpCheck } from './http-check.js';
 import { pip } from './pip.js';
 import { service } from './service.js';
+import { takeover } from './takeover.js';
 import { template } from './template.js';
 import type { AnyModule } from './types.js';
 import { ufw } from './ufw.js';
@@ -22,6 +23,7 @@ export const modules: Record<string, AnyModule> = {
   ufw,
   command,
   http_check: httpCheck,
+  takeover,
 };
 
 export function registerModule(module: AnyModule): void {

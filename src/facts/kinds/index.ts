@@ -1,7 +1,9 @@
 import type { FactKindName, FactRequestOf } from '../host-facts.js';
 import type { FactKind } from '../kind.js';
 import { fileKind } from './file.js';
+import { globKind } from './glob.js';
 import { groupKind } from './group.js';
+import { listenersKind } from './listeners.js';
 import { packagesKind } from './packages.js';
 import { probeKind } from './probe.js';
 import { serviceKind } from './service.js';
@@ -34,6 +36,8 @@ export const FACT_KINDS: { readonly [K in FactKindName]: FactKind<K> } = {
   user: userKind,
   group: groupKind,
   probe: probeKind,
+  glob: globKind,
+  listeners: listenersKind,
 };
 
 /** Every kind, in the registry's order, seen through requests of any kind. */

@@ -1,17 +1,4 @@
-/** A process holding a listening TCP socket, as the host's /proc shows it. */
-export interface ListeningProcess {
-  pid: number;
-  ppid: number;
-  /** the process name (/proc/PID/comm) */
-  comm: string;
-  /** the arguments (/proc/PID/cmdline); never printed whole: they may hold a secret */
-  argv: string[];
-  user: string;
-  /** the systemd unit whose control group holds the process (e.g. ssh.service, session-3.scope) */
-  unit?: string;
-  /** that unit's MainPID (0 when it has none) */
-  unitMainPid?: number;
-}
+import type { ListeningProcess } from '../../facts/kinds/listeners.js';
 
 /** What stops a program that holds a port: its systemd unit, or a signal to its first process. */
 export type PortHolder =

@@ -1,5 +1,6 @@
 import test from 'ava';
-import { describeProcess, portHolders, stopSignal, type ListeningProcess } from '../../../src/modules/lib/port-holders.js';
+import { describeProcess, portHolders, stopSignal } from '../../../src/modules/lib/port-holders.js';
+import type { ListeningProcess } from '../../../src/facts/kinds/listeners.js';
 
 const uwsgi = (pid: number, ppid: number, extra: Partial<ListeningProcess> = {}): ListeningProcess => ({
   pid,

@@ -16,6 +16,7 @@ const MINIMAL: Record<string, object> = {
   ufw: {},
   command: { cmd: 'true' },
   http_check: { urls: ['http://127.0.0.1/'] },
+  takeover: {},
   clam_check: {
     url: 'http://127.0.0.1/',
     host_header: 'web1',
