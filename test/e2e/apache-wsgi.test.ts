@@ -1,7 +1,11 @@
 /** Apache + mod_wsgi (daemon mode, no uWSGI) on bookworm: two services at / and /hello. */
-import test from 'ava';
-import { labAvailable, labHosts, labUnavailableReason, type LabHost } from '../lab/hosts.js';
-import { apply, changedTasks, childPids, explain, hello, httpGet, ipv4Rules, mainPid, onHost, ufwStatus, writeInventory } from './helpers.js';
+import test, { type ExecutionContext } from 'ava';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { labAvailable, labHosts, labUnavailableReason, sshExec, type LabHost } from '../lab/hosts.js';
+import { waitFor } from '../faults/helpers.js';
+import { apply, changedTasks, explain, hello, helloSource, httpGet, ipv4Rules, mainPid, onHost, ufwStatus, writeInventory } from './helpers.js';
 
 const HOST = 'e2e-apache-wsgi';
 let host: LabHost;
@@ -18,6 +22,37 @@ test.before(async () => {
     services: [hello('hello', '/'), hello('hello2', '/hello', { env: { GREETING: `mod_wsgi's "env" $(HOME) 100%` } })],
   });
 });
+
+/**
+ * What a reload of Apache changes, whatever MainPID says (a graceful reload keeps the main process):
+ * the graceful restarts logged in its error log, and its worker processes (the children that are not
+ * mod_wsgi daemons), which a graceful restart replaces, all of them. (Apache also starts and stops
+ * workers by itself as the load changes, so "the same workers" would be too strict: one survivor
+ * proves there was no restart.)
+ */
+interface ApacheGeneration {
+  restartsLogged: number;
+  workers: number[];
+}
+
+async function apacheGeneration(): Promise<ApacheGeneration> {
+  const restartsLogged = Number(await onHost(host, "grep -c 'SIGUSR1 received\\|SIGHUP received\\|SIGWINCH received' /var/log/apache2/error.log || true"));
+  const main = await mainPid(host, 'apache2');
+  const workers = (await onHost(host, `ps --ppid ${main} -o pid=,args= | grep -v '(wsgi:' | awk '{print $1}'`)).split('\n').filter(Boolean).map(Number);
+  return { restartsLogged, workers };
+}
+
+function assertNotReloaded(t: ExecutionContext, before: ApacheGeneration, after: ApacheGeneration): void {
+  t.is(after.restartsLogged, before.restartsLogged, 'no graceful restart in the error log');
+  const survivors = before.workers.filter((pid) => after.workers.includes(pid));
+  t.true(survivors.length > 0, `a worker process from before is still there (before ${before.workers.join(' ')}, after ${after.workers.join(' ')})`);
+}
+
+/** The daemon processes of a service's mod_wsgi group ('clam-hello\\)' or 'clam-hello2'), as one string. */
+const daemonPids = (pattern: string) => onHost(host, `pgrep -f '^\\(wsgi:${pattern}' | sort | tr '\\n' ' '`);
+
+/** hello2's source, once the code test changed it */
+let codeChanged = helloSource;
 
 serial('first apply: both services answer through mod_wsgi with the right SCRIPT_NAME and PATH_INFO', async (t) => {
   const result = await apply(inventory);
@@ -48,17 +83,18 @@ serial('ufw allows exactly SSH and HTTP', async (t) => {
 
 serial('a second apply changes nothing and does not reload Apache', async (t) => {
   const apachePid = await mainPid(host, 'apache2');
-  const children = await childPids(host, apachePid);
+  const before = await apacheGeneration();
+  t.true(before.workers.length > 0, 'Apache has worker processes to compare');
   const result = await apply(inventory);
   t.is(result.code, 0, explain(result));
   t.deepEqual(changedTasks(result, HOST), []);
   t.is(await mainPid(host, 'apache2'), apachePid);
-  t.deepEqual(await childPids(host, apachePid), children);
+  assertNotReloaded(t, before, await apacheGeneration());
 });
 
 serial("changing one service's env restarts its daemon only, without reloading Apache", async (t) => {
   const apachePid = await mainPid(host, 'apache2');
-  const daemonPids = async (pattern: string) => onHost(host, `pgrep -f '^\\(wsgi:${pattern}' | sort | tr '\\n' ' '`);
+  const before = await apacheGeneration();
   const helloDaemons = await daemonPids('clam-hello\\)');
   const hello2Daemons = await daemonPids('clam-hello2');
   const changed = writeInventory([host], {
@@ -69,7 +105,66 @@ serial("changing one service's env restarts its daemon only, without reloading A
   t.is(result.code, 0, explain(result));
   t.false(changedTasks(result, HOST).includes('reload apache2'));
   t.is(await mainPid(host, 'apache2'), apachePid);
+  assertNotReloaded(t, before, await apacheGeneration());
   t.is((await httpGet(`http://${host.address}/hello/foo`)).body, 'SCRIPT_NAME=/hello\nPATH_INFO=/foo\nGREETING=changed\n');
   t.not(await daemonPids('clam-hello2'), hello2Daemons, 'the changed service runs in new daemon processes');
   t.is(await daemonPids('clam-hello\\)'), helloDaemons, 'the other service kept its daemon processes');
+});
+
+
+/** The inventory of the tests below: hello unchanged, hello2 as given. */
+function withHello2(extra: Record<string, unknown>): string {
+  return writeInventory([host], {
+    webserver: 'apache-wsgi',
+    services: [hello('hello', '/'), hello('hello2', '/hello', { env: { GREETING: 'changed' }, ...extra })],
+  });
+}
+
+serial("changing one service's code restarts its daemon only, without reloading Apache", async (t) => {
+  const source = mkdtempSync(join(tmpdir(), 'clamprovision-hello-code-'));
+  cpSync(helloSource, source, { recursive: true });
+  const script = join(source, 'hello.wsgi');
+  writeFileSync(script, readFileSync(script, 'utf8').replace('    data = ', '    lines.append("CODE=changed")\n    data = '));
+  const before = await apacheGeneration();
+  const helloDaemons = await daemonPids('clam-hello\\)');
+  const hello2Daemons = await daemonPids('clam-hello2');
+  const result = await apply(withHello2({ source }));
+  t.is(result.code, 0, explain(result));
+  codeChanged = source;
+  t.true(changedTasks(result, HOST).includes('Upload the source of hello2'), changedTasks(result, HOST).join('\n'));
+  t.true(changedTasks(result, HOST).includes('restart mod_wsgi daemons of hello2'));
+  t.false(changedTasks(result, HOST).some((task) => /of hello$/.test(task)), 'nothing of hello changed');
+  t.is((await httpGet(`http://${host.address}/hello/foo`)).body, 'SCRIPT_NAME=/hello\nPATH_INFO=/foo\nGREETING=changed\nCODE=changed\n');
+  t.not(await daemonPids('clam-hello2'), hello2Daemons, 'the changed service runs in new daemon processes');
+  t.is(await daemonPids('clam-hello\\)'), helloDaemons, 'the other service kept its daemon processes');
+  assertNotReloaded(t, before, await apacheGeneration());
+});
+
+serial("changing one service's virtualenv restarts its daemon only, without reloading Apache", async (t) => {
+  const before = await apacheGeneration();
+  const helloDaemons = await daemonPids('clam-hello\\)');
+  const hello2Daemons = await daemonPids('clam-hello2');
+  t.is((await sshExec(host, '/opt/clam/hello2/venv/bin/python -c "import wheel"')).code, 1, 'wheel is not in the virtualenv before');
+  const result = await apply(withHello2({ source: codeChanged, pip_packages: ['wheel'] }));
+  t.is(result.code, 0, explain(result));
+  t.deepEqual(changedTasks(result, HOST), ['Python packages of hello2', 'restart mod_wsgi daemons of hello2']);
+  t.is(await onHost(host, '/opt/clam/hello2/venv/bin/python -c "import wheel; print(1)"'), '1');
+  t.is((await httpGet(`http://${host.address}/hello/foo`)).status, 200);
+  t.not(await daemonPids('clam-hello2'), hello2Daemons, 'the changed service runs in new daemon processes');
+  t.is(await daemonPids('clam-hello\\)'), helloDaemons, 'the other service kept its daemon processes');
+  assertNotReloaded(t, before, await apacheGeneration());
+
+  const again = await apply(withHello2({ source: codeChanged, pip_packages: ['wheel'] }));
+  t.deepEqual(changedTasks(again, HOST), [], 'unchanged code and virtualenv restart nothing');
+});
+
+serial('control: a reload of Apache is seen by these checks (a graceful restart logged, new worker processes)', async (t) => {
+  const before = await apacheGeneration();
+  await onHost(host, 'systemctl reload apache2');
+  // the old workers finish what they serve, then exit
+  const after = await waitFor('every old worker process to be replaced', async () => {
+    const now = await apacheGeneration();
+    return now.workers.length > 0 && !now.workers.some((pid) => before.workers.includes(pid)) && now;
+  }, 30_000);
+  t.is(after.restartsLogged, before.restartsLogged + 1);
 });
