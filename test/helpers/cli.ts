@@ -24,6 +24,8 @@ export interface HostReport {
   address: string;
   status: 'ok' | 'changed' | 'failed' | 'unreachable';
   error?: string;
+  /** remote commands this host ran (SSH exec channels) */
+  commands?: number;
   tasks: TaskReport[];
 }
 
