@@ -274,6 +274,7 @@ if (labAvailable) {
     const shown = plainText(result.screen);
     t.is(result.code, 0, shown);
     t.false(result.screen.includes(hosts[0]!.becomePassword), 'the password is never shown');
+    t.is(shown.split('✔ BECOME password:').length - 1, 1, 'one answered prompt for the three hosts');
     for (const host of hosts) t.regex(shown, new RegExp(`${host.name} \\(${host.address.replace(/\./g, '\\.')}\\): ok`), `${host.name} planned through sudo`);
   });
 
