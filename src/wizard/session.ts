@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { lstatSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { requireFile } from '../commands/missing-file.js';
 import { loadYamlFile } from '../input/yaml-source.js';
@@ -15,11 +15,10 @@ export function fromFile(file: string, options: InitOptions, deps: InitDeps, con
   requireFile(file, deps.cwd);
   const answers = checkAnswers(loadYamlFile(shown), context, shown);
   const output = path.resolve(deps.cwd, options.output);
-  if (existsSync(output)) {
+  if (!write(output, answers, deps, false)) {
     deps.stderr(`error: ${options.output} exists already; remove it or choose another file with --output\n`);
     return 1;
   }
-  write(output, answers, deps);
   deps.stdout(nextSteps(options.output, answers));
   return 0;
 }
@@ -31,12 +30,14 @@ export async function interactive(options: InitOptions, deps: InitDeps, context:
   const answers = checkAnswers(raw, context);
 
   let target = options.output;
-  while (existsSync(path.resolve(deps.cwd, target))) {
-    if (await t.confirm({ message: `${target} exists already. Overwrite it?`, default: false })) break;
+  let overwrite = false;
+  while (present(path.resolve(deps.cwd, target))) {
+    overwrite = await t.confirm({ message: `${target} exists already. Overwrite it?`, default: false });
+    if (overwrite) break;
     target = (
       await t.input({
         message: 'Write the inventory to (empty: write nothing):',
-        validate: (value) => (value.trim() !== '' && existsSync(path.resolve(deps.cwd, value.trim())) ? `${value.trim()} exists already` : true),
+        validate: (value) => (value.trim() !== '' && present(path.resolve(deps.cwd, value.trim())) ? `${value.trim()} exists already` : true),
       })
     ).trim();
     if (target === '') {
@@ -44,14 +45,39 @@ export async function interactive(options: InitOptions, deps: InitDeps, context:
       return 1;
     }
   }
-  write(path.resolve(deps.cwd, target), answers, deps);
+  if (!write(path.resolve(deps.cwd, target), answers, deps, overwrite)) {
+    t.say(`${target} appeared while you answered; nothing written.`);
+    return 1;
+  }
   t.say('');
   t.say(nextSteps(target, answers).trimEnd());
   return 0;
 }
 
-function write(file: string, answers: Answers, deps: InitDeps): void {
-  writeFileSync(file, inventoryYaml(answers, file, deps.home));
+/** A name taken by anything, a dangling symbolic link too (existsSync follows links). */
+function present(file: string): boolean {
+  try {
+    lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Creates the file, never writing through what is at its path (a dangling symbolic link would
+ * otherwise create its target): false when something is there. An overwrite the user confirmed
+ * replaces the entry itself, not what it points to.
+ */
+function write(file: string, answers: Answers, deps: InitDeps, overwrite: boolean): boolean {
+  if (overwrite) rmSync(file, { force: true });
+  try {
+    writeFileSync(file, inventoryYaml(answers, file, deps.home), { flag: 'wx' });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
 }
 
 function nextSteps(shownFile: string, answers: Answers): string {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,4 +96,15 @@ test('--answers never overwrites an existing inventory', (t) => {
   t.is(result.status, 1);
   t.regex(result.stderr, /inventory\.yml exists already; remove it or choose another file with --output/);
   t.is(readFileSync(path.join(ws.project, 'inventory.yml'), 'utf8'), 'mine\n');
+});
+
+test('--answers never writes through a dangling symbolic link at the output path', (t) => {
+  const ws = workspace();
+  writeFileSync(path.join(ws.project, 'answers.yml'), 'servers:\n  - address: 192.0.2.30\nservices:\n  - source: hello\n');
+  const elsewhere = path.join(ws.home, 'planted.yml');
+  symlinkSync(elsewhere, path.join(ws.project, 'inventory.yml'));
+  const result = init(ws.project, ws.home, '--answers', 'answers.yml');
+  t.is(result.status, 1, result.stderr);
+  t.regex(result.stderr, /inventory\.yml exists already/);
+  t.false(existsSync(elsewhere), 'the link target was created');
 });
