@@ -166,6 +166,25 @@ function letsSshIn(rule: { action?: string; rule?: string; direction?: string; p
   );
 }
 
+/**
+ * A rule that a new SSH connection from the controller hits, whatever its action: ufw takes the
+ * first match. A deny or reject from a network is taken to hit it when the controller's address is unknown.
+ */
+function catchesSsh(rule: { action?: string; rule?: string; direction?: string; proto: string; from: string; to?: string; port?: string; v6?: boolean }, ssh: SshView): boolean {
+  if (letsSshIn(rule, ssh)) return true;
+  const action = rule.rule ?? rule.action;
+  return (
+    action !== 'allow' &&
+    action !== 'limit' &&
+    (rule.direction ?? 'in') === 'in' &&
+    rule.proto !== 'udp' &&
+    (sourceContains(rule.from, ssh.client) || ssh.client === undefined) &&
+    (rule.to ?? 'any') === 'any' &&
+    !rule.v6 &&
+    portCovers(rule.port, ssh.port)
+  );
+}
+
 /** ufw's state right after installing the package: what a host without ufw will have. */
 const FRESH_UFW: UfwFact = {
   installed: false,
@@ -208,13 +227,28 @@ export const ufw = defineModule({
     }
 
     const wanted = [...args.rules];
+    let inserted: WantedRule | undefined;
     if (willBeEnabled && finalIncoming !== 'allow') {
-      const keptHostRules = current.rules.filter((host) => !args.purge || host.unmanaged || letsSshIn({ ...host, v6: false }, ssh));
-      const sshAllowed = wanted.some((rule) => letsSshIn(rule, ssh)) || keptHostRules.some((host) => !host.unmanaged && letsSshIn(host, ssh));
-      if (!sshAllowed) wanted.unshift({ rule: 'allow', port: String(sshPort), proto: 'tcp', from: 'any' });
+      const keptHostRules = current.rules.filter(
+        (host) => !host.unmanaged && (!args.purge || letsSshIn({ ...host, v6: false }, ssh) || args.rules.some((rule) => matches(rule, host))),
+      );
+      // New rules go after the host's, and the first rule a connection hits decides.
+      const first = keptHostRules.find((host) => catchesSsh(host, ssh)) ?? wanted.find((rule) => !isPresent(rule, current) && catchesSsh(rule, ssh));
+      const sshAllowed = first !== undefined && letsSshIn(first, ssh);
+      const sshRule: WantedRule = { rule: 'allow', port: String(sshPort), proto: 'tcp', from: 'any' };
+      if (!sshAllowed && first !== undefined && 'action' in first) {
+        // A rule kept on the host would drop SSH: the allow goes before it (moved there if it is further down).
+        const blocker = describeRule(first);
+        if (isPresent(sshRule, current)) deletes.push(`ufw delete ${ufwRuleWords('allow', sshRule)} >/dev/null`);
+        summary.push(`insert rule ${describeRule(sshRule)} first (the SSH port in use; the host's rule ${blocker} comes before it)${note}`);
+        adds.push(`ufw insert 1 ${ufwRuleWords('allow', sshRule)} >/dev/null`);
+        inserted = sshRule;
+      } else if (!sshAllowed) {
+        wanted.unshift(sshRule);
+      }
     }
     for (const rule of wanted) {
-      if (isPresent(rule, current)) continue;
+      if (isPresent(rule, current) || (inserted && describeRule(rule) === describeRule(inserted))) continue;
       const isSsh = rule === wanted[0] && !args.rules.includes(rule);
       summary.push(`add rule ${describeRule(rule)}${isSsh ? ' (the SSH port in use)' : ''}${note}`);
       adds.push(`ufw ${ufwRuleWords(rule.rule, rule)} >/dev/null`);

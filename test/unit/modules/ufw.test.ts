@@ -136,3 +136,32 @@ test('SSH allowed only from the controller\'s network is enough; from another ne
   const outside = ufw.plan(wanted, hostFacts({ sshClientAddress: '192.0.2.7', ufw: ufwFact([], []) }), context)!;
   t.deepEqual(outside.summary, ['add rule allow 22/tcp (the SSH port in use)', 'add rule allow 22/tcp from 10.0.0.0/8', 'enable ufw']);
 });
+
+test('a kept host rule that denies the SSH port comes first: the SSH allow is inserted before it, not appended', (t) => {
+  const denyRange = hostFacts({ ufw: ufwFact(['### tuple ### deny tcp 20:30 0.0.0.0/0 any 0.0.0.0/0 in'], ['### tuple ### deny tcp 20:30 ::/0 any ::/0 in']) });
+  const change = ufw.plan(args({ ...CLAM, purge: false }), denyRange, context)!;
+  t.deepEqual(change.summary, [
+    "insert rule allow 22/tcp first (the SSH port in use; the host's rule deny 20:30/tcp comes before it)",
+    'add rule allow 80/tcp',
+    'enable ufw',
+  ]);
+  t.deepEqual(change.script.split('\n').filter((line) => line.startsWith('ufw ')).slice(0, 1), ['ufw insert 1 allow in proto tcp from any to any port 22 >/dev/null']);
+  assertParses(change.script);
+});
+
+test('a deny-all rule before an existing SSH allow: the allow is moved to the top', (t) => {
+  const facts = hostFacts({ ufw: ufwFact(['### tuple ### deny any any 0.0.0.0/0 any 0.0.0.0/0 in', SSH_V4], ['### tuple ### deny any any ::/0 any ::/0 in', SSH_V6]) });
+  const change = ufw.plan(args({ state: 'enabled' }), facts, context)!;
+  t.deepEqual(change.script.split('\n').filter((line) => line.startsWith('ufw ')), [
+    'ufw delete allow in proto tcp from any to any port 22 >/dev/null',
+    'ufw insert 1 allow in proto tcp from any to any port 22 >/dev/null',
+    'ufw --force enable >/dev/null',
+  ]);
+});
+
+test('a deny on another port, or one after the SSH allow, changes nothing', (t) => {
+  const after = hostFacts({ ufw: ufwFact([SSH_V4, '### tuple ### deny any any 0.0.0.0/0 any 0.0.0.0/0 in'], [SSH_V6], { enabled: true }) });
+  t.is(ufw.plan(args({ state: 'enabled' }), after, context), null);
+  const other = hostFacts({ ufw: ufwFact(['### tuple ### deny tcp 8080 0.0.0.0/0 any 0.0.0.0/0 in'], []) });
+  t.deepEqual(ufw.plan(args({ state: 'enabled' }), other, context)!.summary, ['add rule allow 22/tcp (the SSH port in use)', 'enable ufw']);
+});
