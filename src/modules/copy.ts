@@ -19,7 +19,7 @@ const schema = z
     /** the file's content, instead of src */
     content: z.string().optional(),
     dest: absolutePathSchema,
-    /** of the file; of every file below dest when src is a directory (default 0644, 0755 if executable) */
+    /** of the file; of every file below dest when src is a directory (default 0644, 0755 if executable, at most the local mode) */
     mode: modeSchema.optional(),
     owner: accountNameSchema.optional(),
     group: accountNameSchema.optional(),
@@ -114,6 +114,14 @@ export const copy = defineModule({
   },
 });
 
+/**
+ * A file below a copied directory without an explicit mode: 0644, 0755 if executable, but never more
+ * than its local mode: a file kept private on the controller (0600, 0640) stays so on the host.
+ */
+export function defaultFileMode(localMode: number): number {
+  return (localMode & 0o111 ? 0o755 : 0o644) & localMode;
+}
+
 /** Summary lines shown for a directory copy before they are counted instead. */
 const MAX_SUMMARY_LINES = 40;
 
@@ -162,7 +170,7 @@ function planDirectoryCopy(args: PreparedCopy, entries: LocalEntry[], rootFact: 
         }
         break;
       case 'file': {
-        const fileWant: WantedAttributes = { ...owner, mode: args.mode ?? (entry.mode & 0o111 ? 0o755 : 0o644) };
+        const fileWant: WantedAttributes = { ...owner, mode: args.mode ?? defaultFileMode(entry.mode) };
         const content = entry.content ?? Buffer.alloc(0);
         if (host?.type === 'file' && host.sha256 === sha256(content)) {
           const changes = attributeChanges(path, host, fileWant);

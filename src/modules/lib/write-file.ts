@@ -6,7 +6,8 @@ import { shellQuote, withBase64Stdin } from './shell.js';
 /**
  * Shell function `cp_put DEST MODE OWNER GROUP` (each of the last three may be `-`): writes its
  * stdin, base64, to DEST atomically: a temporary file in the same directory gets the old file's
- * attributes (or 0644 for a new file), then the wanted ones, then replaces DEST with `mv -f`.
+ * attributes (or 0644 for a new file), then the wanted ones, then replaces DEST with `mv -fT` (-T: a
+ * symbolic link at DEST is replaced too, even one to a directory, where `mv -f` would move the file into it).
  * A run cut off while writing (connection drop, crash) leaves DEST whole and its temporary file
  * behind; the next write of DEST removes such leftovers (no other run writes now: the host lock).
  */
@@ -28,7 +29,7 @@ cp_put() {
   [ "$3" = - ] || chown -- "$3" "$cp_tmp"
   [ "$4" = - ] || chgrp -- "$4" "$cp_tmp"
   [ "$2" = - ] || chmod "$2" -- "$cp_tmp"
-  mv -f -- "$cp_tmp" "$1"
+  mv -fT -- "$cp_tmp" "$1"
   cp_tmp=
 }`;
 
@@ -73,12 +74,12 @@ export function writeFileScript(path: string, content: Buffer, want: WantedAttri
     `cp_old=`,
     `cp_none=`,
     `trap 'rm -f "$cp_tmp" "$cp_old" "$cp_none"' EXIT`,
-    `for cp_stale in ${prefix}old-??????; do if [ -f "$cp_stale" ]; then mv -f -- "$cp_stale" ${quoted}; fi; done`,
+    `for cp_stale in ${prefix}old-??????; do if [ -f "$cp_stale" ]; then mv -fT -- "$cp_stale" ${quoted}; fi; done`,
     `for cp_stale in ${prefix}none-??????; do if [ -f "$cp_stale" ]; then rm -f -- ${quoted} "$cp_stale"; fi; done`,
     `if [ -f ${quoted} ] && [ ! -L ${quoted} ]; then cp_old=$(mktemp ${prefix}old-XXXXXX); cp -p -- ${quoted} "$cp_old"; else cp_none=$(mktemp ${prefix}none-XXXXXX); fi`,
     putFile(path, content, want),
     `if ! cp_out=$(sh -c ${shellQuote(validate)} 2>&1 </dev/null); then`,
-    `  if [ -n "$cp_old" ]; then mv -f -- "$cp_old" ${quoted}; cp_old=; else rm -f -- ${quoted}; fi`,
+    `  if [ -n "$cp_old" ]; then mv -fT -- "$cp_old" ${quoted}; cp_old=; else rm -f -- ${quoted}; fi`,
     `  printf '%s\\n' ${shellQuote(`validation of ${path} failed (${validate}); the previous file was kept:`)} "$cp_out" >&2`,
     `  exit 1`,
     `fi`,

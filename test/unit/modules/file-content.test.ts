@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdtempSync, readFileSync, statSync, writeFileSync, existsSync, readdirSync, mkdirSync, symlinkSync, chmodSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync, existsSync, readdirSync, mkdirSync, symlinkSync, chmodSync, lstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copy } from '../../../src/modules/copy.js';
@@ -258,3 +258,37 @@ test('copy: a local directory is uploaded whole the first time, and only what di
 function pick(facts: HostFacts): Pick<HostFacts, 'files' | 'trees'> {
   return { files: facts.files, trees: facts.trees };
 }
+
+test('a symbolic link to a directory at dest is replaced by the file, not written into the directory; the next plan converges', (t) => {
+  const dir = scratch();
+  mkdirSync(join(dir, 'elsewhere'));
+  const dest = join(dir, 'app.conf');
+  symlinkSync('elsewhere', dest);
+  const args = { ...template.schema.parse({ src: 'x', dest, mode: '0644' }), rendered: 'one\n' };
+  const requests = template.facts(args);
+  const gather = () => ({ ...hostFacts(), ...pick(parseFactsOutput(runScript(buildFactsScript(requests)).stdout, requests)) });
+  const change = template.plan(args, gather(), context)!;
+  t.is(runScript(change.script).code, 0);
+  t.false(lstatSync(dest).isSymbolicLink());
+  t.is(readFileSync(dest, 'utf8'), 'one\n');
+  t.deepEqual(readdirSync(join(dir, 'elsewhere')), [], 'nothing was moved into the directory');
+  t.is(template.plan(args, gather(), context), null);
+});
+
+test('copy: a file kept private locally (0600, 0640) is uploaded with at most its local mode; an explicit mode is used as given', (t) => {
+  const local = scratch();
+  mkdirSync(join(local, 'src'));
+  for (const [name, mode] of [['secret.cfg', 0o600], ['group.cfg', 0o640], ['open.cfg', 0o664], ['run.sh', 0o750]] as const) {
+    writeFileSync(join(local, 'src', name), `${name}\n`);
+    chmodSync(join(local, 'src', name), mode);
+  }
+  const dest = join(scratch(), 'src');
+  const args = copy.prepare!(copy.schema.parse({ src: 'src', dest }), prepareContext(local));
+  const change = copy.plan(args, hostFacts({ files: new Map([[dest, MISSING]]), trees: new Map([[dest, { exists: false, entries: new Map() }]]) }), context)!;
+  t.is(runScript(change.script).code, 0);
+  const modes = Object.fromEntries(readdirSync(dest).map((name) => [name, (statSync(join(dest, name)).mode & 0o777).toString(8)]));
+  t.deepEqual(modes, { 'secret.cfg': '600', 'group.cfg': '640', 'open.cfg': '644', 'run.sh': '750' });
+  const explicit = copy.prepare!(copy.schema.parse({ src: 'src', dest, mode: '0644' }), prepareContext(local));
+  const planned = copy.plan(explicit, hostFacts({ files: new Map([[dest, MISSING]]), trees: new Map([[dest, { exists: false, entries: new Map() }]]) }), context)!;
+  t.true(planned.summary.includes(`create ${dest}/secret.cfg (11 bytes, mode 0644)`));
+});
