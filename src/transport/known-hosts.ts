@@ -1,11 +1,17 @@
 import { createHash, createHmac } from 'node:crypto';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** What known_hosts says about the key a server presented. */
 export type HostKeyVerdict =
   | { kind: 'known' }
   | { kind: 'unknown'; fingerprint: string; keyType: string }
   | { kind: 'changed'; fingerprint: string; keyType: string; expected: string[] }
-  | { kind: 'revoked'; fingerprint: string; keyType: string };
+  | { kind: 'revoked'; fingerprint: string; keyType: string }
+  /** not known, but keys of other types are: a server that no longer offers those is suspect (OpenSSH warns too) */
+  | { kind: 'other-types'; fingerprint: string; keyType: string; knownTypes: string[] }
+  /** known_hosts trusts a certificate authority for this host: host certificates are not supported */
+  | { kind: 'cert-authority'; fingerprint: string; keyType: string };
 
 interface KnownHostEntry {
   marker?: string;
@@ -100,5 +106,19 @@ export function verifyHostKey(knownHostsText: string, host: string, port: number
       expected: sameType.map((e) => fingerprint(Buffer.from(e.key, 'base64'))),
     };
   }
+  if (matching.some((e) => e.marker === '@cert-authority')) return { kind: 'cert-authority', fingerprint: print, keyType };
+  if (plain.length > 0) return { kind: 'other-types', fingerprint: print, keyType, knownTypes: [...new Set(plain.map((e) => e.keyType))] };
   return { kind: 'unknown', fingerprint: print, keyType };
+}
+
+/** Appends an entry (accept-new), on a line of its own even when the file does not end with a newline. */
+export function appendKnownHost(file: string, line: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  let before = '';
+  try {
+    before = readFileSync(file, 'utf8');
+  } catch {
+    // no file yet
+  }
+  appendFileSync(file, `${before === '' || before.endsWith('\n') ? '' : '\n'}${line}\n`, { mode: 0o600 });
 }

@@ -1,12 +1,11 @@
-import { readFileSync, appendFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { ConnectionSettings } from '../inventory/types.js';
 import { authMethods } from './auth.js';
 import { ConnectionLostError, UnreachableError } from './errors.js';
-import { knownHostsLine, knownKeyTypes, verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
+import { appendKnownHost, knownHostsLine, knownKeyTypes, verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
 import type { ConnectHost, HeldCommand, RemoteHost, RunOptions, RunResult } from './remote-host.js';
 import { LOCKED_LINE, lockScript } from './run-lock.js';
 
@@ -31,7 +30,7 @@ const DEFAULT_HOST_KEY_ORDER = [
   'ecdsa-sha2-nistp521',
   'rsa-sha2-512',
   'rsa-sha2-256',
-  'ssh-rsa',
+  // no 'ssh-rsa': an RSA host key signed with SHA-1 is refused, as OpenSSH (8.8+) does
 ] as const;
 
 function readKnownHosts(file: string): string {
@@ -52,6 +51,17 @@ function hostKeyRefusal(verdict: HostKeyVerdict, address: string, port: number, 
       );
     case 'revoked':
       return `host key of ${address}:${port} (${verdict.fingerprint}) is marked @revoked in ${file}`;
+    case 'other-types':
+      return (
+        `host key of ${address}:${port} is not known (${verdict.keyType} ${verdict.fingerprint}), but keys of another type ` +
+        `are known for this host (${verdict.knownTypes.join(', ')} in ${file}), which the server did not offer: refused, ` +
+        `also with --accept-new-host-keys. If the host's keys were replaced, remove the old ones with: ssh-keygen -R ${port === 22 ? address : `'[${address}]:${port}'`}`
+      );
+    case 'cert-authority':
+      return (
+        `host key of ${address}:${port} (${verdict.keyType} ${verdict.fingerprint}) is not known; ${file} trusts a certificate ` +
+        `authority for this host (@cert-authority), but clamprovision does not check host certificates: add the host's key itself`
+      );
     case 'unknown':
       return (
         `host key of ${address}:${port} is not known (${verdict.keyType} ${verdict.fingerprint}); ` +
@@ -121,8 +131,7 @@ export class SshHost implements RemoteHost {
           const verdict = verifyHostKey(knownHosts, connection.address, connection.port, key);
           if (verdict.kind === 'known') return true;
           if (verdict.kind === 'unknown' && options.acceptNewHostKeys) {
-            mkdirSync(dirname(knownHostsFile), { recursive: true, mode: 0o700 });
-            appendFileSync(knownHostsFile, knownHostsLine(connection.address, connection.port, key) + '\n', { mode: 0o600 });
+            appendKnownHost(knownHostsFile, knownHostsLine(connection.address, connection.port, key));
             return true;
           }
           refusal = hostKeyRefusal(verdict, connection.address, connection.port, knownHostsFile);
