@@ -1,17 +1,26 @@
+import type { Expression } from 'acorn';
+import { Evaluation } from './sandbox/evaluate.js';
+import { SandboxError } from './sandbox/limits.js';
+import { parseSandboxed } from './sandbox/parse.js';
+
 /**
  * Values in playbooks may use variables: "{{ expr }}" where expr is a JavaScript expression over the host's
  * variables (Ansible users write the same thing for simple cases: `item.name`, `webserver == 'nginx'`).
  * A name that is not a variable is an error, never silently empty.
+ *
+ * Sandboxed, as a playbook given with --playbook is input like any other (issue 14, defect 5): the
+ * expression is parsed by acorn, refused unless it holds only data, operators and arrow functions,
+ * and evaluated by our own tree walker (sandbox/), which reaches only the variables, own properties
+ * of data and an allowlist of methods that change nothing, never a prototype, constructor or global,
+ * and stops past a bound on steps, time and size. Not `new Function` or node:vm: both run the
+ * expression in a realm whose constructors lead back to Function.
  */
 export type Scope = Record<string, unknown>;
 
 const WHOLE_EXPRESSION = /^\s*\{\{(.+?)\}\}\s*$/s;
 const EMBEDDED_EXPRESSION = /\{\{(.+?)\}\}/gs;
 
-/** Globals an expression may use besides the variables. */
-const ALLOWED_GLOBALS = new Set(['JSON', 'Math', 'String', 'Number', 'Boolean', 'Array', 'Object', 'undefined', 'NaN', 'Infinity']);
-
-const compiled = new Map<string, (scope: Scope) => unknown>();
+const parsed = new Map<string, Expression>();
 
 /** Thrown when a condition reads `facts` before they are gathered. */
 class FactsNotReadYet extends Error {}
@@ -26,38 +35,33 @@ export class ExpressionError extends Error {
   }
 }
 
-function compile(expression: string): (scope: Scope) => unknown {
-  let fn = compiled.get(expression);
-  if (!fn) {
-    let body: (scope: object) => unknown;
+function parse(expression: string): Expression {
+  let tree = parsed.get(expression);
+  if (!tree) {
     try {
-      // `with` over a Proxy makes every free name a variable lookup that fails loudly when undefined.
-      body = new Function('__scope', `with (__scope) { return (${expression}\n); }`) as (scope: object) => unknown;
+      tree = parseSandboxed(expression);
     } catch (error) {
-      throw new ExpressionError(expression, `invalid expression "${expression.trim()}": ${(error as Error).message}`);
+      throw new ExpressionError(expression, `invalid expression "${shorten(expression.trim())}": ${(error as Error).message}`);
     }
-    fn = (scope: Scope) => {
-      const proxy = new Proxy(scope, {
-        has: (_target, key) => typeof key === 'string' && !ALLOWED_GLOBALS.has(key),
-        get: (target, key) => {
-          if (key === Symbol.unscopables) return undefined;
-          if (typeof key === 'string' && !(key in target)) throw new ExpressionError(expression, `'${key}' is not defined`);
-          return target[key as string];
-        },
-      });
-      return body(proxy);
-    };
-    compiled.set(expression, fn);
+    parsed.set(expression, tree);
   }
-  return fn;
+  return tree;
+}
+
+function shorten(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 export function evaluate(expression: string, scope: Scope): unknown {
+  const tree = parse(expression);
   try {
-    return compile(expression)(scope);
+    return new Evaluation(scope).run(tree);
   } catch (error) {
-    if (error instanceof ExpressionError || error instanceof FactsNotReadYet) throw error;
-    throw new ExpressionError(expression, `in "${expression.trim()}": ${(error as Error).message}`);
+    if (error instanceof FactsNotReadYet) throw error;
+    // A name that is not a variable reads as before: "'x' is not defined".
+    if (error instanceof SandboxError && / is not defined$/.test(error.message)) throw new ExpressionError(expression, error.message);
+    // RangeError included: a recursion of arrow functions that overflows the stack
+    throw new ExpressionError(expression, `in "${shorten(expression.trim())}": ${(error as Error).message}`);
   }
 }
 
