@@ -17,7 +17,7 @@ test('a host whose lock another run holds past --lock-timeout fails without read
   t.true(Date.now() - started >= 1900, 'waited for the lock as long as --lock-timeout says');
   t.like(result('10.0.0.1'), {
     status: 'failed',
-    error: 'another clamprovision run still holds the lock on this host after 2 s (/run/lock/clamprovision.lock): command ended (exit 1) before it was ready',
+    error: 'another clamprovision run still holds the lock on this host after 2 s (/run/clamprovision/lock): command ended (exit 1) before it was ready',
     commands: 1,
     tasks: [],
   });
