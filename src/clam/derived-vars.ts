@@ -7,6 +7,7 @@ import type { SchemaHost } from '../playbook/vars-schemas.js';
 import { defaultDataDir, servicePaths, TLS_ON_HOST } from './host-paths.js';
 import { clamConfigFile, isFile, isPythonProject, readTlsFiles, sourceDirProblem, wsgiFileImportsClam, type TlsFiles } from './local-files.js';
 import type { Problems } from './problems.js';
+import { CONFIG_WORD, CONFIG_WORD_RULE, offendingCharacter } from './config-value.js';
 import { leavesSourceDir, urlPrefixRule, type Webserver } from './rules.js';
 import type { ParsedService, ParsedVars } from './schema.js';
 import { sourceDigest } from './source-tree.js';
@@ -29,6 +30,13 @@ export function deriveClamVars(data: ParsedVars, raw: Record<string, unknown>, h
   const http_port = data.http_port ?? 80;
   const tls = data.tls ? checkedTls(data.tls, raw.tls as Record<string, unknown>, host, problems) : null;
   const server_name = data.server_name ?? host.name;
+  if (data.server_name === undefined) {
+    const char = offendingCharacter(host.name, CONFIG_WORD);
+    if (char !== undefined) {
+      problems.add(`the host's name is the default server_name, which ${CONFIG_WORD_RULE} (it holds ${char}): set server_name, or name the host by its DNS name`, host.location);
+    }
+  }
+  checkHttpPort(http_port, tls !== null, raw, host, problems);
   const public_origin = (data.public_url ?? defaultOrigin(server_name, http_port, tls !== null)).replace(/\/$/, '');
   const public_scheme = public_origin.startsWith('https:') ? 'https' : 'http';
   const public_authority = public_origin.replace(/^https?:\/\//, '');
@@ -103,6 +111,16 @@ function checkedTls(tls: TlsFiles, raw: Record<string, unknown>, host: SchemaHos
     if (problem) problems.add(`tls.${which}: the TLS ${what} file ${read.files[which]} ${problem}`, locate(raw, which));
   }
   return read.files;
+}
+
+function checkHttpPort(httpPort: number, tls: boolean, raw: Record<string, unknown>, host: SchemaHost, problems: Problems): void {
+  const where = locate(raw, 'http_port') ?? host.location;
+  const ssh = sshPort(raw);
+  if (httpPort === ssh) {
+    problems.add(`http_port ${httpPort} is the SSH port${raw.http_port === undefined ? ' (80 is the default: set http_port)' : ''}; the webserver cannot listen where sshd does`, raw.http_port === undefined ? (locate(raw, 'ansible_port') ?? locate(raw, 'ansible_ssh_port') ?? where) : where);
+  } else if (tls && httpPort === HTTPS_PORT) {
+    problems.add(`http_port ${HTTPS_PORT} with tls: HTTPS listens on ${HTTPS_PORT} and http_port is the plain-HTTP port that redirects to it (80 by default)`, where);
+  }
 }
 
 /** The URL users type for this host: the port only when it is not the scheme's default. */

@@ -23,6 +23,8 @@ export interface ServicePaths {
   /** the systemd unit running its uWSGI; also its mod_wsgi process group */
   unit: string;
   unit_file: string;
+  /** its drop-in of systemd settings only newer systemd versions know (restart backoff) */
+  unit_backoff_file: string;
 }
 
 export function servicePaths(name: string): ServicePaths {
@@ -41,6 +43,7 @@ export function servicePaths(name: string): ServicePaths {
     uwsgi_ini: `${config_dir}/uwsgi.ini`,
     unit,
     unit_file: `/etc/systemd/system/${unit}.service`,
+    unit_backoff_file: `/etc/systemd/system/${unit}.service.d/restart-backoff.conf`,
   };
 }
 

@@ -107,6 +107,13 @@ function describe(value: unknown): string {
   if (value === null) return 'nothing (null)';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'string') return `'${escapeInvisible(value)}'`;
   return String(value);
+}
+
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** A value shown in a message: a newline or a bidi control would change what the message reads like. */
+function escapeInvisible(value: string): string {
+  return value.replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu, (char) => ESCAPES[char] ?? `\\u${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
 }

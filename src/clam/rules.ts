@@ -12,11 +12,11 @@ export type Webserver = (typeof WEBSERVERS)[number];
 /** A service's name: it names the systemd unit clam-NAME and the paths on the host. */
 export const SERVICE_NAME = /^[A-Za-z0-9_]+$/;
 
-// One line, no characters that would end a directive in nginx/Apache/uWSGI/systemd files.
-export const CONFIG_WORD = /^[^\s;{}"'\\#<>]+$/;
-export const CONFIG_WORD_RULE = 'must be a single word without spaces, quotes, ; { } # < > or backslashes';
+export { CONFIG_WORD, CONFIG_WORD_RULE } from './config-value.js';
 
-export const PIP_REQUIREMENT = /^[^\s'"\\]+( *[<>=!~;,[\]][^'"\\]*)?$/;
+// Not an option (`--index-url=…`, `-r file`): pip would take it for one.
+export const PIP_REQUIREMENT = /^[^\s'"\\-][^\s'"\\]*( *[<>=!~;,[\]][^'"\\\p{Cc}]*)?$/u;
+export const PIP_REQUIREMENT_RULE = 'must be a pip requirement like `clam` or `clam>=3.2` (not a pip option: no leading -)';
 
 // Values from `${NAME}` arrive as strings; numbers written as numbers are fine too.
 export const numeric = <T extends z.ZodType>(schema: T) =>

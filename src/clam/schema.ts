@@ -1,7 +1,10 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
-import { CONFIG_WORD, CONFIG_WORD_RULE, httpUrl, numeric, PIP_REQUIREMENT, port, SERVICE_NAME, WEBSERVERS } from './rules.js';
+import { configPath, configPathOrRelative, configUrlPath, configWord } from './config-value.js';
+import { dataDirProblem } from './data-dir.js';
+import { firewallRangeProblem } from './firewall-rule.js';
+import { httpUrl, numeric, PIP_REQUIREMENT, PIP_REQUIREMENT_RULE, port, SERVICE_NAME, WEBSERVERS } from './rules.js';
 
 /** The shape of the CLAM playbook's variables (`vars_schema: clam`), per the SPEC's tables: what zod checks. */
 
@@ -13,15 +16,21 @@ const flag = z.preprocess((value) => {
   return ['true', 'yes', 'on'].includes(lower) ? true : ['false', 'no', 'off'].includes(lower) ? false : value;
 }, z.boolean());
 const text = z.string().min(1);
-const configWord = z.string().regex(CONFIG_WORD, { error: CONFIG_WORD_RULE });
-const remoteDir = z
-  .string()
-  .regex(/^\/[^\s;{}"'\\#<>]*$/, { error: 'must be an absolute path on the host (starting with /) without spaces or quotes' })
-  .refine((value) => path.posix.normalize(value).replace(/\/$/, '') !== '', { error: 'must not be / itself' });
+const remoteDir = configPath().refine((value) => path.posix.normalize(value).replace(/\/$/, '') !== '', { error: 'must not be / itself' });
+const dataDir = configPath().check((ctx) => {
+  const problem = dataDirProblem(ctx.value);
+  if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+});
 const envValue = z
   .union([z.string(), z.number()], { error: 'must be a string (quote it) or a number' })
   .transform(String)
   .refine((value) => !/[\n\r\0]/.test(value), { error: 'must be a single line' });
+
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name (letters, digits and _, not starting with a digit)' })
+  // uWSGI reads UWSGI_* from its environment as options (an HTTP socket on 0.0.0.0, a hook)
+  .refine((name) => !/^UWSGI_/i.test(name), { error: 'is read by uWSGI as one of its options: a service\'s env may not set UWSGI_* variables' });
 
 const SIZE = 'must be a size like 1g, 500m or 1048576';
 
@@ -35,15 +44,15 @@ const aptPackage = z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, { error: 'must be 
 const serviceSchema = z.strictObject({
   name: z.string().regex(SERVICE_NAME, { error: 'must consist of letters, digits and _ only (it names the systemd unit and the paths on the host)' }),
   source: text.nullish(),
-  wsgi: text,
+  wsgi: text.pipe(configPathOrRelative()),
   url_prefix: z.string().optional(),
   uwsgi_port: port.optional(),
   processes: count.optional(),
   threads: count.optional(),
-  pip_packages: z.array(z.string().regex(PIP_REQUIREMENT, { error: 'must be a pip requirement like `clam` or `clam>=3.2`' })).optional(),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name (letters, digits and _, not starting with a digit)' }), envValue).optional(),
-  data_dir: remoteDir.optional(),
-  static: z.strictObject({ url: z.string().regex(/^\/[^\s;{}"'\\#<>]*$/, { error: 'must be a URL path starting with /' }), dir: remoteDir }).nullable().optional(),
+  pip_packages: z.array(z.string().regex(PIP_REQUIREMENT, { error: PIP_REQUIREMENT_RULE })).optional(),
+  env: z.record(envName, envValue).optional(),
+  data_dir: dataDir.optional(),
+  static: z.strictObject({ url: configUrlPath(), dir: remoteDir }).nullable().optional(),
   client_max_body_size: z
     .union([z.string().regex(/^\d+[kKmMgG]?$/, { error: SIZE }), z.int().min(0, { error: SIZE })], { error: SIZE })
     .transform(String)
@@ -56,19 +65,25 @@ const serviceSchema = z.strictObject({
 
 export const varsSchema = z.object({
   webserver: z.enum(WEBSERVERS).optional(),
-  server_name: configWord.optional(),
+  server_name: configWord().optional(),
   http_port: port.optional(),
   tls: z.strictObject({ cert: text, key: text }).nullable().optional(),
   firewall: flag.optional(),
   firewall_allow: z
     .array(
       z.union([z.string(), z.int()], { error: 'must be a firewall rule like "8443/tcp"' }).transform(String).pipe(
-        z.string().regex(/^\d{1,5}(:\d{1,5})?(\/(tcp|udp))?$/, { error: 'must be a firewall rule: PORT, PORT/tcp, PORT/udp or FROM:TO/tcp' }),
+        z
+          .string()
+          .regex(/^\d{1,5}(:\d{1,5})?(\/(tcp|udp))?$/, { error: 'must be a firewall rule: PORT, PORT/tcp, PORT/udp or FROM:TO/tcp' })
+          .check((ctx) => {
+            const problem = firewallRangeProblem(ctx.value);
+            if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+          }),
       ),
     )
     .optional(),
   pip_index_url: httpUrl('must be an http(s) URL').nullish(),
-  pip_trusted_host: configWord.nullish(),
+  pip_trusted_host: configWord().nullish(),
   public_url: httpUrl('must be an http(s) URL like https://clam.example.org')
     .refine((value) => /^https?:\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?\/?$/.test(value), {
       error: 'must be only scheme, host and port, like https://clam.example.org (the url_prefix of each service is added to it)',
