@@ -1,5 +1,12 @@
 import test from 'ava';
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { registerBuiltinPlugins } from '../../../src/builtin-plugins.js';
+import { compilePlay } from '../../../src/playbook/compile.js';
+import { loadPlaybook } from '../../../src/playbook/load.js';
+import type { ModuleTask } from '../../../src/playbook/types.js';
+import { examplesDir, helloService, repoRoot } from '../templates/render.js';
 import type { AddressInfo } from 'node:net';
 import { httpCheck } from '../../../src/modules/http-check.js';
 import { describeScriptFailure } from '../../../src/modules/lib/service-logs.js';
@@ -7,6 +14,9 @@ import { runOnFakeHostAsync, type FakeHost } from './fake-systemd.js';
 import { assertParses, hostFacts, runScript } from './host-facts.js';
 
 const context = { taskName: 'check', inHandler: false };
+
+// the built-in playbook's vars_schema: clam comes from the CLAM plugin, as in the CLI
+registerBuiltinPlugins();
 
 test('a check is marked as such and needs no facts', (t) => {
   const args = httpCheck.schema.parse({ urls: ['http://127.0.0.1/x/'] });
@@ -131,4 +141,69 @@ test('units and process groups are names, not shell', (t) => {
   t.false(httpCheck.schema.safeParse({ urls: ['http://127.0.0.1/'], units: ['x; rm -rf /'] }).success);
   t.false(httpCheck.schema.safeParse({ urls: ['http://127.0.0.1/'], wsgi_process_groups: ["a'b"] }).success);
   t.like(httpCheck.schema.parse({ urls: ['http://127.0.0.1/'] }), { units: [], wsgi_process_groups: [] });
+});
+
+/** Runs the check of `url` with this Host header, with PATH holding only the fetchers named (the others are hidden). */
+async function hostSeen(fetcher: 'curl' | 'python3' | 'wget', hostHeader: string | undefined): Promise<{ code: number; hosts: string[] }> {
+  const { mkdtempSync, symlinkSync } = await import('node:fs');
+  const { spawn } = await import('node:child_process');
+  const { tmpdir } = await import('node:os');
+  const hosts: string[] = [];
+  const server = createServer((request, response) => {
+    hosts.push(request.headers.host ?? '');
+    response.end('ok');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const bin = mkdtempSync(join(tmpdir(), 'http-check-bin-'));
+  for (const tool of ['sh', 'mktemp', 'rm', 'head', 'sed', 'tail', 'cat', fetcher]) symlinkSync(whereIs(tool), join(bin, tool));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/x/`;
+    const change = httpCheck.plan(httpCheck.schema.parse({ urls: [url], timeout: 5, ...(hostHeader ? { host_header: hostHeader } : {}) }), hostFacts(), context)!;
+    const code = await new Promise<number>((resolve) => {
+      const child = spawn(join(bin, 'sh'), ['-s'], { stdio: ['pipe', 'ignore', 'ignore'], env: { PATH: bin } });
+      child.on('close', (status) => resolve(status ?? 128));
+      child.stdin.end(change.script);
+    });
+    return { code, hosts };
+  } finally {
+    server.close();
+  }
+}
+
+for (const fetcher of ['curl', 'python3', 'wget'] as const) {
+  const available = (() => {
+    try {
+      execFileSyncForProbe(fetcher);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  (available ? test : test.skip)(`the Host header is sent (server_name, not 127.0.0.1) with ${fetcher}`, async (t) => {
+    const withHost = await hostSeen(fetcher, 'clam.example.org');
+    t.is(withHost.code, 0);
+    t.deepEqual(withHost.hosts, ['clam.example.org']);
+    const without = await hostSeen(fetcher, undefined);
+    t.regex(without.hosts[0] ?? '', /^127\.0\.0\.1:\d+$/);
+  });
+}
+
+function execFileSyncForProbe(tool: string): void {
+  whereIs(tool);
+}
+
+/** The program itself (python3 through pyenv's shim is a script that needs more than this PATH). */
+function whereIs(tool: string): string {
+  if (tool === 'python3') return execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+  return execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
+}
+
+test('the built-in playbook checks the other services with Host: server_name; a header with a space or a newline is refused', (t) => {
+  const playbook = loadPlaybook(join(repoRoot, 'playbooks', 'clam-webservice.yml'));
+  const vars = { webserver: 'nginx', server_name: 'clam.example.org', services: [helloService('/hello')] };
+  const play = compilePlay(playbook, playbook.plays[0]!, { name: 'web1', vars, inventoryDir: examplesDir });
+  const check = play.tasks.find((task): task is ModuleTask => task.kind === 'module' && task.module.name === 'http_check');
+  t.like(check?.args, { host_header: 'clam.example.org' });
+  t.false(httpCheck.schema.safeParse({ urls: ['http://x/'], host_header: 'a b' }).success);
+  t.false(httpCheck.schema.safeParse({ urls: ['http://x/'], host_header: 'a\nX-Injected: 1' }).success);
 });
