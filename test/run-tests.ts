@@ -1,62 +1,43 @@
 /**
- * `npm test`: runs ava (TAP) over every test, keeps the TAP in .lab/last-test.tap, ALWAYS brings the
- * lab down afterwards (also when tests fail or on Ctrl-C), and ends with `N passed, N failed`.
+ * `npm test`: runs ava (TAP) over every test, ALWAYS brings the lab down afterwards (also when tests
+ * fail or on Ctrl-C), and ends with the census and `N passed, N failed, N skipped` (test/run/report.ts,
+ * the same lines .ci/run prints). The TAP and the census records stay in .lab/last-test/.
  * Extra arguments go to ava (e.g. `npm test -- test/integration/lab.test.ts --match '*sudo*'`).
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createWriteStream, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const TAP_FILE = join(ROOT, '.lab', 'last-test.tap');
+import { clearResults, report, RESULTS_DIR, ROOT, startRun } from './run/report.js';
+import { avaGlobs, expandGlobs } from './run/test-files.js';
+
+const CENSUS_HOOK = pathToFileURL(join(ROOT, 'test', 'run', 'census-hook.ts')).href;
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-
-interface Counts {
-  passed: number;
-  failed: number;
-  skipped: number;
-  todo: number;
-}
-
-/** Counts TAP result lines; `# SKIP` and `# TODO` directives are not passes or failures. */
-function countTap(tap: string): Counts {
-  const counts: Counts = { passed: 0, failed: 0, skipped: 0, todo: 0 };
-  for (const line of tap.split('\n')) {
-    const result = /^(not ok|ok)\b(?:[^#]*)(?:#\s*(SKIP|TODO)\b)?/i.exec(line);
-    if (!result) continue;
-    const directive = result[2]?.toUpperCase();
-    if (directive === 'SKIP') counts.skipped++;
-    else if (directive === 'TODO') counts.todo++;
-    else if (result[1] === 'ok') counts.passed++;
-    else counts.failed++;
-  }
-  return counts;
-}
 
 let avaProcess: ReturnType<typeof spawn> | undefined;
 
-function runAva(args: string[], append = false): Promise<{ code: number; tap: string }> {
-  mkdirSync(dirname(TAP_FILE), { recursive: true });
-  const file = createWriteStream(TAP_FILE, { flags: append ? 'a' : 'w' });
-  let tap = '';
-  const child = spawn(join(ROOT, 'node_modules', '.bin', 'ava'), ['--tap', ...args], {
+/** One ava run, kept as NAME in the results directory; expectedFiles: what the census requires. */
+function runAva(name: string, args: string[], expectedFiles: string[] | null): Promise<number> {
+  const run = startRun(RESULTS_DIR, name, expectedFiles);
+  const file = createWriteStream(run.tap);
+  const child = spawn(join(ROOT, 'node_modules', '.bin', 'ava'), ['--tap', `--node-arguments=--import=${CENSUS_HOOK}`, ...args], {
     cwd: ROOT,
+    env: { ...process.env, CLAMPROVISION_CENSUS_DIR: run.censusDir },
     stdio: ['inherit', 'pipe', 'inherit'],
   });
   avaProcess = child;
   child.stdout.on('data', (chunk: Buffer) => {
     process.stdout.write(chunk);
     file.write(chunk);
-    tap += chunk.toString('utf8');
   });
   return new Promise((resolve) => {
     child.on('error', (err) => {
       process.stderr.write(`run-tests: cannot start ava: ${err.message}\n`);
-      file.end(() => resolve({ code: 1, tap }));
+      file.end(() => resolve(1));
     });
     child.on('close', (code, signal) => {
-      file.end(() => resolve({ code: code ?? (signal ? 1 : 0), tap }));
+      file.end(() => resolve(code ?? (signal ? 1 : 0)));
     });
   });
 }
@@ -84,18 +65,40 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 /**
- * Without arguments: the unit tests first, alone, then the lab tests. The lab tests keep both cores
- * busy (apt, compilers inside the hosts); the unit tests include a few that time the CLI itself.
+ * Without arguments: the unit tests first, alone, then the lab tests (package.json's ava globs, split
+ * at test/unit/). The lab tests keep both cores busy (apt, compilers inside the hosts); the unit tests
+ * include a few that time the CLI itself.
  */
-async function runAll(args: string[]): Promise<{ code: number; tap: string }> {
-  if (args.length > 0) return runAva(args);
-  const unit = await runAva(['test/unit/**/*.test.ts']);
+async function runAll(args: string[]): Promise<number> {
+  clearResults(RESULTS_DIR);
+  if (args.length > 0) return runAva('1-args', args, namedFiles(args));
+  const globs = avaGlobs(ROOT);
+  const unitGlobs = globs.filter((g) => g.startsWith('test/unit/'));
+  const labGlobs = globs.filter((g) => !g.startsWith('test/unit/'));
+  const unit = await runAva('1-unit', unitGlobs, expandGlobs(ROOT, unitGlobs));
   if (interrupted) return unit;
-  const lab = await runAva(['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/faults/**/*.test.ts'], true);
-  return { code: unit.code !== 0 ? unit.code : lab.code, tap: unit.tap + lab.tap };
+  const lab = await runAva('2-lab', labGlobs, expandGlobs(ROOT, labGlobs));
+  return unit !== 0 ? unit : lab;
 }
 
-const ava = await runAll(process.argv.slice(2));
+/**
+ * The test files named in ava's arguments, which the census then requires; null (no file list is
+ * checked) with --match, which may leave a named file without a selected test.
+ */
+function namedFiles(args: string[]): string[] | null {
+  if (args.some((a) => a === '--match' || a === '-m' || a.startsWith('--match='))) return null;
+  return args.filter((a) => !a.startsWith('-') && isFile(a)).map((a) => relative(ROOT, join(ROOT, a)).split('\\').join('/'));
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(join(ROOT, path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+const avaCode = await runAll(process.argv.slice(2));
 let downCode = 0;
 if (isRoot) {
   process.stderr.write('run-tests: bringing the lab down…\n');
@@ -105,9 +108,8 @@ if (isRoot) {
   process.stderr.write('run-tests: not root, so no lab was started and none is brought down\n');
 }
 
-const counts = countTap(ava.tap);
-const extra = [counts.skipped ? `, ${counts.skipped} skipped` : '', counts.todo ? `, ${counts.todo} todo` : ''].join('');
-process.stdout.write(`${counts.passed} passed, ${counts.failed} failed${extra}\n`);
-let exitCode = ava.code !== 0 ? ava.code : downCode !== 0 ? 1 : 0;
-if (exitCode === 0 && (counts.failed > 0 || interrupted)) exitCode = 1;
+const result = report(RESULTS_DIR);
+process.stdout.write(`${result.lines.join('\n')}\n`);
+let exitCode = avaCode !== 0 ? avaCode : downCode !== 0 ? 1 : 0;
+if (exitCode === 0 && (!result.ok || interrupted)) exitCode = 1;
 process.exit(exitCode);
