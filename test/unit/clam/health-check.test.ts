@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import test from 'ava';
 import { clamCheck, type ClamCheckArgs } from '../../../src/clam/health-check.js';
 import { describeScriptFailure, splitLogs } from '../../../src/modules/lib/service-logs.js';
+import { testIf } from '../../helpers/precondition.js';
 import { tempTree } from '../input/temp-files.js';
 import { runOnFakeHostAsync, uwsgiImportFailure, type FakeHost } from '../modules/fake-systemd.js';
 import { hostFacts } from '../modules/host-facts.js';
@@ -22,9 +23,12 @@ const SYSTEM_PYTHON = '/usr/bin/python3';
 const hasSystemPython = existsSync(SYSTEM_PYTHON);
 /** A user whose group has its name, as the playbook's user clam: the import runs as that user. */
 const serviceUser = ['clam', 'daemon', 'www-data', 'bin'].find((name) => spawnSync('id', ['-gn', name], { encoding: 'utf8' }).stdout?.trim() === name);
-const withPython = hasSystemPython ? test : test.skip;
+const withPython = testIf(hasSystemPython, `${SYSTEM_PYTHON} is not installed`);
 // only root can run the import as the service user
-const asRoot = hasSystemPython && process.getuid?.() === 0 && serviceUser !== undefined ? test : test.skip;
+const asRoot = testIf(
+  hasSystemPython && process.getuid?.() === 0 && serviceUser !== undefined,
+  `needs root, ${SYSTEM_PYTHON} and a user clam, daemon, www-data or bin whose group has its name`,
+);
 
 const SECRET = 'tok-5e3c7a1f9d2b';
 const PUBLIC_URL = 'http://web1/shout';

@@ -9,6 +9,7 @@ import { mergeFactRequests } from '../../../src/facts/merge.js';
 import { parseFactsOutput } from '../../../src/facts/parse.js';
 import { buildFactsScript } from '../../../src/facts/script.js';
 import type { FactRequest } from '../../../src/facts/types.js';
+import { testIf } from '../../helpers/precondition.js';
 
 /**
  * The facts script run for real with this machine's dash (Debian's /bin/sh), the way the engine
@@ -161,11 +162,7 @@ test('gathering changes nothing: the files read, the dpkg database and apt cache
   t.is([snapshot(dir), ...watched.map(snapshot)].join('\n'), before);
 });
 
-test('without root: what can be read is read, an unreadable file is told apart from a missing one', (t) => {
-  if (!isRoot) {
-    t.pass('needs root to run the script as nobody');
-    return;
-  }
+testIf(isRoot, 'needs root to run the script as nobody')('without root: what can be read is read, an unreadable file is told apart from a missing one', (t) => {
   const dir = sandbox();
   chmodSync(dir, 0o755);
   const secret = join(dir, 'secret');

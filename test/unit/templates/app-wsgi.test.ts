@@ -7,10 +7,11 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { fakeClam, hasPython3, run } from '../clam/fake-clam.js';
+import { testIf } from '../../helpers/precondition.js';
 import { tempTree } from '../input/temp-files.js';
 import { directives, examplesDir, helloService, hostVars, render, services, shoutService, writeEnvFile, type Service, type Vars } from './render.js';
 
-const withPython = hasPython3 ? test : test.skip;
+const withPython = testIf(hasPython3, 'python3 is not installed');
 
 /** Renders the entry point of `service` (the env file written beside it) to a temporary file: its path. */
 function writeEntryPoint(vars: Vars, service: Service, overrides: Partial<Service>): string {

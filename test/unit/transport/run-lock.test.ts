@@ -4,10 +4,11 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCK_FILE, LOCKED_LINE, lockScript } from '../../../src/transport/run-lock.js';
+import { testIf } from '../../helpers/precondition.js';
 
 // The root branch (/run/clamprovision) is run by the lab test test/faults/lock-owner.test.ts.
 const asNobody = process.getuid?.() === 0 && spawnSync('runuser', ['-u', 'nobody', '--', 'true']).status === 0;
-const nobodyTest = asNobody ? test : test.skip;
+const nobodyTest = testIf(asNobody, 'needs root and runuser to run the lock script as nobody');
 
 function lockAsNobody(runtimeDir: string) {
   return spawnSync('runuser', ['-u', 'nobody', '--', 'env', `XDG_RUNTIME_DIR=${runtimeDir}`, 'sh', '-s'], { input: lockScript(1), encoding: 'utf8', timeout: 10_000 });
