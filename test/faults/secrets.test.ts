@@ -1,28 +1,42 @@
 /**
  * Issue 7, point 8: secrets. apply and plan with --json --diff -v (and the human output with --diff
  * -v) never print a `${SECRET_KEY}` value (in a service's env, listed in `secrets`), not even after
- * it is rotated, nor the sudo password; on the host every file holding the secret is mode 0640,
+ * it is rotated, nor the sudo password; on the host every file holding a secret is mode 0640,
  * group clam; neither value ever shows in a process's command line on the host during the runs.
+ *
+ * Command lines are watched two ways, each with a planted canary it must see: every exec of the SSH
+ * sessions (strace on sshd, so no command is too short to be seen) and a sampler of /proc/PID/cmdline
+ * for the processes that systemd starts (services, their helpers).
  */
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
-import { becomeVars, labAvailable, labHosts, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
+import { becomeVars, labAvailable, labHosts, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { hello, httpGet, onHost } from '../e2e/helpers.js';
-import { explain, hostReport, onHostInBackground, runCli, type CliRun, writeInventoryFor } from './helpers.js';
+import { explain, hostReport, onHostInBackground, runCli, type CliRun, waitFor, writeInventoryFor } from './helpers.js';
 
 if (!labAvailable) test.skip(labUnavailableReason, () => {});
 
 let host: LabHost;
 const firstSecret = `sk-first-${randomBytes(12).toString('hex')}`;
 const rotatedSecret = `sk-rotated-${randomBytes(12).toString('hex')}`;
-const PATTERNS = '/root/secret-patterns';
-const LEAKS = '/root/secret-leaks.log';
-const SAMPLES = '/root/secret-samples.log';
-const STOP = '/root/secret-sampler.stop';
+/** planted in a short command of an SSH session: the exec tracer must see it */
+const execCanary = `canary-exec-${randomBytes(8).toString('hex')}`;
+/** planted in a long-running process started outside SSH (by systemd): the /proc sampler must see it */
+const procCanary = `canary-proc-${randomBytes(8).toString('hex')}`;
+/** the watchers' own files (they hold the values): the only place on the host where the values may be */
+const PROBE_DIR = '/root/secret-probe';
+const PATTERNS = `${PROBE_DIR}/patterns`;
+const SECRETS_ONLY = `${PROBE_DIR}/secrets`;
+const LEAKS = `${PROBE_DIR}/cmdline-leaks.log`;
+const SAMPLES = `${PROBE_DIR}/samples`;
+const STOP = `${PROBE_DIR}/sampler.stop`;
+const EXEC_LOG = `${PROBE_DIR}/exec.log`;
 
 test.before(async () => {
   if (!labAvailable) return;
   [host] = (await labHosts(['fault10'], { fresh: true })) as [LabHost];
+  // strace for the exec tracer, through the lab's apt proxy
+  await onHost(host, 'apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends strace >/dev/null');
 });
 
 test.after.always(async () => {
@@ -54,24 +68,57 @@ function assertNothingShown(t: import('ava').ExecutionContext, result: CliRun, l
   }
 }
 
-/** On the host, as root: every 0.1 s, every process's command line is searched for the values (read from a file). */
-async function startSampler(): Promise<void> {
-  await onHost(host, `rm -f ${LEAKS} ${SAMPLES} ${STOP}; printf '%s\\n' '${firstSecret}' '${rotatedSecret}' '${host.becomePassword}' > ${PATTERNS}`);
+/**
+ * Starts both watchers on the host, as root, with the values in a file (sent on stdin: never in a
+ * command line), and checks that each sees its canary before any run starts.
+ */
+async function startWatchers(): Promise<void> {
+  const values = [firstSecret, rotatedSecret, host.becomePassword];
+  const written = await sshExec(
+    host,
+    `rm -rf ${PROBE_DIR} && mkdir -m 700 ${PROBE_DIR} && cat > ${PATTERNS} && head -n 2 ${PATTERNS} > ${SECRETS_ONLY} && echo ok`,
+    { stdin: [...values, execCanary, procCanary].join('\n') + '\n' },
+  );
+  if (written.stdout.trim() !== 'ok') throw new Error(`patterns: ${written.stderr}`);
+  // every execve of sshd and everything it starts (the tool's sessions and ours)
+  await onHostInBackground(host, `exec strace -f -qq -s 65536 -e trace=execve -e signal=none -o ${EXEC_LOG} -p "$(systemctl show -p MainPID --value ssh)"`);
+  await waitFor('the exec tracer to see a short command with the canary', async () => {
+    await sshExec(host, `true ${execCanary}`);
+    return (await sshExec(host, `grep -c -F -f ${PATTERNS} ${EXEC_LOG}`)).stdout.trim() !== '0';
+  }, 30_000, 500);
+  // /proc of every process, every 0.1 s
   await onHostInBackground(
     host,
     `i=0; while [ ! -e ${STOP} ] && [ $i -lt 30000 ]; do ` +
       `for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < "$f" 2>/dev/null; echo; done | grep -F -f ${PATTERNS} >> ${LEAKS}; ` +
       `i=$((i+1)); echo $i > ${SAMPLES}; sleep 0.1; done`,
   );
+  // a process started by systemd, not by a session, with the canary in its command line for 3 s
+  await onHost(host, `systemd-run --quiet --unit=secret-probe-canary sh -c 'sleep 3' ${procCanary}`);
+  await waitFor('the /proc sampler to see the canary', async () => (await sshExec(host, `grep -c -F -f ${PATTERNS} ${LEAKS}`)).stdout.trim() !== '0', 30_000, 500);
 }
 
-async function stopSampler(): Promise<{ samples: number; leaks: string }> {
-  await onHost(host, `touch ${STOP}; sleep 0.5`);
-  return { samples: Number(await onHost(host, `cat ${SAMPLES}`)), leaks: await onHost(host, `cat ${LEAKS} 2>/dev/null || true`) };
+interface Watched {
+  samples: number;
+  /** lines of either watcher holding one of the values or canaries */
+  sampled: string[];
+  execs: string[];
+}
+
+async function stopWatchers(): Promise<Watched> {
+  await onHost(host, `touch ${STOP}; pkill -INT -x strace; true`);
+  await waitFor('the exec tracer to stop', async () => (await sshExec(host, 'pgrep -x strace')).code === 1, 30_000);
+  await waitFor('the sampler to stop', async () => (await sshExec(host, `pgrep -f '[w]hile \\[ ! -e ${STOP}'`)).code === 1, 30_000);
+  const lines = async (command: string) => (await onHost(host, command)).split('\n').filter(Boolean);
+  return {
+    samples: Number(await onHost(host, `cat ${SAMPLES}`)),
+    sampled: await lines(`cat ${LEAKS} 2>/dev/null || true`),
+    execs: await lines(`grep -F -f ${PATTERNS} ${EXEC_LOG} || true`),
+  };
 }
 
 serial('apply and plan with --json --diff -v never show the secret or the sudo password', async (t) => {
-  await startSampler();
+  await startWatchers();
   const first = await run('apply', firstSecret, '--json', '--diff', '-v');
   t.is(first.code, 0, explain(first));
   assertNothingShown(t, first, 'apply --json --diff -v');
@@ -99,16 +146,28 @@ serial('a rotated secret: plan and apply (--json and human, --diff -v) show neit
 });
 
 serial('no process on the host had either secret or the sudo password in its command line during the runs', async (t) => {
-  const sampler = await stopSampler();
-  t.true(sampler.samples > 20, `the sampler looked ${sampler.samples} times`);
-  t.is(sampler.leaks, '');
+  const watched = await stopWatchers();
+  const canaries = (line: string) => line.includes(execCanary) || line.includes(procCanary);
+  t.true(watched.samples > 20, `the sampler looked ${watched.samples} times`);
+  t.true(watched.execs.some((line) => line.includes(execCanary)), 'control: the exec tracer saw the short command with its canary');
+  t.true(watched.sampled.some((line) => line.includes(procCanary)), 'control: the sampler saw the process with its canary');
+  t.true(Number(await onHost(host, `grep -c 'execve(' ${EXEC_LOG}`)) > 100, 'the tracer saw the runs');
+  t.deepEqual(watched.execs.filter((line) => !canaries(line)), [], 'a command of an SSH session had a secret in its command line');
+  t.deepEqual(watched.sampled.filter((line) => !canaries(line)), [], 'a process had a secret in its command line');
 });
 
-serial('every file on the host that holds the secret is mode 0640, group clam', async (t) => {
-  const files = (await onHost(host, `grep -rlF -e '${rotatedSecret}' /etc /opt /var/lib/clam /srv /home 2>/dev/null || true`))
+serial('every file on the host that holds a secret (temporary and log directories included) is mode 0640, group clam', async (t) => {
+  // every file of the host's own file systems, /tmp, /var/tmp, /run and /var/log included; not /proc, /sys, /dev and the watchers' files
+  const files = (
+    await onHost(
+      host,
+      `find / \\( -path /proc -o -path /sys -o -path /dev -o -path ${PROBE_DIR} \\) -prune -o -type f -print0 | xargs -0 grep -lF -f ${SECRETS_ONLY} 2>/dev/null || true`,
+    )
+  )
     .split('\n')
     .filter(Boolean);
   t.true(files.length > 0, 'the service gets its secret from some file');
+  t.true(files.some((file) => file.startsWith('/etc/clam/hello/')), files.join('\n'));
   for (const file of files) {
     t.is(await onHost(host, `stat -c '%a %G' '${file}'`), '640 clam', file);
   }
