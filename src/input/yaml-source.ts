@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   LineCounter,
   isAlias,
@@ -14,6 +13,7 @@ import {
   type YAMLError,
 } from 'yaml';
 import { InputError, throwIfAny, type SourceLocation } from '../core/errors.js';
+import { readInputText } from './read-text.js';
 
 /**
  * YAML with positions. The plain JS objects and arrays built here are keys of a WeakMap that
@@ -90,14 +90,7 @@ export function spreadLocated(...layers: Array<object | null | undefined>): Reco
 }
 
 export function loadYamlFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
-    throw new InputError(`cannot read ${file}: ${reason}`, { file, line: 1, col: 1 });
-  }
-  return parseYamlText(text, file);
+  return parseYamlText(readInputText(file), file);
 }
 
 export function parseYamlText(text: string, file: string): unknown {
@@ -185,7 +178,13 @@ class PlainBuilder {
       return this.build(target as YamlNode);
     }
     if (this.built.has(node)) return this.built.get(node);
-    if (isScalar(node)) return node.value;
+    if (isScalar(node)) {
+      if (typeof node.value === 'string' && node.value.length > MAX_STRING_LENGTH) {
+        this.errors.push(new InputError(`a value of ${node.value.length} characters: at most ${MAX_STRING_LENGTH} are allowed`, this.start(node)));
+        return null;
+      }
+      return node.value;
+    }
     if (isSeq(node)) {
       const array: unknown[] = [];
       this.built.set(node, array);
@@ -215,6 +214,11 @@ class PlainBuilder {
         }
         const key = keyNode === null || keyNode.value === null ? '' : String(keyNode.value);
         const keyLocation = this.start(keyNode) ?? positions.self!;
+        const refused = refusedKey(key);
+        if (refused) {
+          this.errors.push(new InputError(refused, keyLocation));
+          continue;
+        }
         const valueNode = pair.value as YamlNode | null;
         // An empty value (`web1:`) has no text of its own: point at its key.
         const valueLocation = isScalar(valueNode) && valueNode.value === null && valueNode.source === '' ? keyLocation : (this.start(valueNode) ?? keyLocation);
@@ -255,6 +259,17 @@ class PlainBuilder {
     registry.set(container, positions);
     return positions;
   }
+}
+
+/** Longest string value of an input file (a 20 MB server_name is a mistake, not a name). */
+export const MAX_STRING_LENGTH = 65_536;
+const MAX_KEY_LENGTH = 1_024;
+
+function refusedKey(key: string): string | undefined {
+  // JavaScript reads it as the object's prototype, not as a value: never a name of ours
+  if (key === '__proto__') return "a key named '__proto__' is not allowed";
+  if (key.length > MAX_KEY_LENGTH) return `a key of ${key.length} characters: at most ${MAX_KEY_LENGTH} are allowed`;
+  return undefined;
 }
 
 // defineProperty so that a key named "__proto__" is stored as data, not as the prototype.

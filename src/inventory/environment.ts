@@ -1,6 +1,6 @@
 import { InputError } from '../core/errors.js';
 import { isSecretName, secrets } from '../core/secrets.js';
-import { locate } from '../input/yaml-source.js';
+import { locate, MAX_STRING_LENGTH } from '../input/yaml-source.js';
 
 // `${NAME}` is replaced from the environment; `$${NAME}` stays as the literal text `${NAME}`.
 const REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -18,7 +18,9 @@ export function substituteEnvironment(root: unknown, env: NodeJS.ProcessEnv): In
         const replaced = substitute(value, env, (name) => {
           errors.push(new InputError(`environment variable ${name} is not set (referenced as \${${name}})`, locate(container, Array.isArray(container) ? Number(key) : key)));
         });
-        if (replaced !== value) (container as Record<string, unknown>)[key] = replaced;
+        if (replaced.length > MAX_STRING_LENGTH) {
+          errors.push(new InputError(`the value is ${replaced.length} characters long with the environment's values: at most ${MAX_STRING_LENGTH} are allowed`, locate(container, Array.isArray(container) ? Number(key) : key)));
+        } else if (replaced !== value) (container as Record<string, unknown>)[key] = replaced;
       } else if (typeof value === 'object' && value !== null && !seen.has(value)) {
         seen.add(value);
         visit(value as Record<string, unknown>);

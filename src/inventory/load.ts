@@ -3,7 +3,7 @@ import { InputError, inputErrorsIn, throwIfAny, type SourceLocation } from '../c
 import { loadYamlFile, locate, locateKey, spreadLocated } from '../input/yaml-source.js';
 import { didYouMean } from '../input/suggest.js';
 import { connectionSettings } from './connection.js';
-import { expandHostRange } from './host-range.js';
+import { expandHostRange, MAX_HOSTS } from './host-range.js';
 import { substituteEnvironment } from './environment.js';
 import type { Inventory, InventoryHost } from './types.js';
 
@@ -159,6 +159,10 @@ class InventoryReader {
       }
       for (const host of names) {
         let declaration = this.hosts.get(host);
+        if (!declaration && this.hosts.size >= MAX_HOSTS) {
+          this.errors.push(new InputError(`more than ${MAX_HOSTS} hosts in the inventory: at most ${MAX_HOSTS} are allowed`, locateKey(hosts, name)));
+          return;
+        }
         if (!declaration) {
           declaration = { name: host, vars: [], location: locateKey(hosts, name) };
           this.hosts.set(host, declaration);

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
-import { InputError, throwIfAny } from '../core/errors.js';
+import { byLocation, InputError, inputErrorsIn, throwIfAny } from '../core/errors.js';
+import { misspeltVariables } from '../input/variable-names.js';
 import { locate, locatePath, spreadLocated } from '../input/yaml-source.js';
 import { modules } from '../modules/registry.js';
 import { conditionBeforeFacts, ExpressionError, renderString, renderValue, type Scope } from './expressions.js';
 import type { CompiledPlay, CompiledTask, PlaySpec, Playbook, TaskSpec } from './types.js';
-import { varsSchemaNamed, type SchemaHost } from './vars-schemas.js';
+import { varsSchemaNamed, varsSchemaVariables, type SchemaHost } from './vars-schemas.js';
 
 /** A host as a play is compiled for it: what a vars schema sees of it, and its variables. */
 export interface HostInput extends SchemaHost {
@@ -49,7 +50,19 @@ export function playScope(play: PlaySpec, host: HostInput): Scope {
   const merged = spreadLocated(play.defaults, host.vars);
   const withPlayVars = spreadLocated(merged, renderValue(play.vars, merged) as Scope, { inventory_hostname: host.name });
   if (play.varsSchema === undefined) return withPlayVars;
-  return varsSchemaNamed(play.varsSchema)(withPlayVars, host);
+  const known = [...varsSchemaVariables(play.varsSchema), ...Object.keys(play.defaults), ...Object.keys(play.vars)];
+  const misspelt = misspeltVariables(host.vars, known);
+  let scope: Scope;
+  try {
+    scope = varsSchemaNamed(play.varsSchema)(withPlayVars, host);
+  } catch (error) {
+    const found = inputErrorsIn(error);
+    if (!found) throw error;
+    throwIfAny([...misspelt, ...found].sort(byLocation));
+    throw error;
+  }
+  throwIfAny(misspelt);
+  return scope;
 }
 
 class TaskCompiler {

@@ -17,11 +17,18 @@ export type VarsSchema = (vars: Record<string, unknown>, host: SchemaHost) => Re
 
 // The generic core knows no schema: plugins register theirs by name before a playbook is loaded.
 const schemas = new Map<string, VarsSchema>();
+const schemaVariables = new Map<string, readonly string[]>();
 
-export function registerVarsSchema(name: string, schema: VarsSchema): void {
+/** `variables`: the host variables the schema reads; a near misspelling of one is an error. */
+export function registerVarsSchema(name: string, schema: VarsSchema, variables: readonly string[] = []): void {
   const existing = schemas.get(name);
   if (existing !== undefined && existing !== schema) throw new Error(`a vars schema named '${name}' is already registered`);
   schemas.set(name, schema);
+  schemaVariables.set(name, variables);
+}
+
+export function varsSchemaVariables(name: string): readonly string[] {
+  return schemaVariables.get(name) ?? [];
 }
 
 export function varsSchemaNames(): string[] {

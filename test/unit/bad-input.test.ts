@@ -2,10 +2,13 @@ import test from 'ava';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { normalizeClamVars } from '../../src/clam/variables.js';
+import { registerClamPlugin } from '../../src/clam/plugin.js';
+import { BUILTIN_PLAYBOOK } from '../../src/commands/prepare.js';
 import { formatLocation } from '../../src/core/errors.js';
 import { matchHosts } from '../../src/inventory/limit.js';
 import { loadInventory } from '../../src/inventory/load.js';
+import { playScope } from '../../src/playbook/compile.js';
+import { loadPlaybook } from '../../src/playbook/load.js';
 import { inputErrorsThrownBy } from './input/thrown-input-errors.js';
 import { promisedCorpusSize } from './bad-input-promise.js';
 
@@ -20,13 +23,17 @@ const cases = readdirSync(corpus)
   .sort();
 
 
+registerClamPlugin();
+/** The built-in playbook's play: its vars schema (normalizeClamVars) and its variable names. */
+const clamPlay = loadPlaybook(BUILTIN_PLAYBOOK).plays[0]!;
+
 function checkCase(dir: string): void {
   // An empty environment: no case may depend on the machine that runs the tests.
   const inventory = loadInventory(path.join(dir, 'inventory.yml'), {});
   const limitFile = path.join(dir, 'limit.txt');
   const limit = existsSync(limitFile) ? readFileSync(limitFile, 'utf8').trim() : undefined;
   for (const host of matchHosts(inventory, limit, '--limit')) {
-    normalizeClamVars(host.vars, { name: host.name, inventoryDir: inventory.dir, location: host.location });
+    playScope(clamPlay, { name: host.name, vars: host.vars, inventoryDir: inventory.dir, location: host.location });
   }
 }
 
