@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { byLocation, InputError, throwIfAny, type SourceLocation } from '../core/errors.js';
+import { isSecretName, SECRET_MASK } from '../core/secrets.js';
 import { didYouMean } from '../input/suggest.js';
 import { locateKey, locatePath } from '../input/yaml-source.js';
 import type { SchemaHost } from '../playbook/vars-schemas.js';
@@ -24,7 +25,8 @@ export class Problems {
 
   fromIssue(issue: z.core.$ZodIssue): void {
     const where = this.label(issue.path);
-    const input = (issue as { input?: unknown }).input;
+    const given = (issue as { input?: unknown }).input;
+    const input = given !== undefined && this.holdsSecret(issue.path) ? SECRET_MASK : given;
     switch (issue.code) {
       case 'unrecognized_keys': {
         const container = valueAt(this.vars, issue.path);
@@ -71,6 +73,14 @@ export class Problems {
         this.add(`${where} ${issue.message}${got}`, locatePath(this.vars, issue.path));
       }
     }
+  }
+
+  /** A value under a secret-named key, or an env key its service lists in `secrets`: never quoted back. */
+  private holdsSecret(issuePath: readonly PropertyKey[]): boolean {
+    if (issuePath.some((key) => typeof key === 'string' && isSecretName(key))) return true;
+    if (issuePath[0] !== 'services' || typeof issuePath[1] !== 'number' || issuePath[2] !== 'env') return false;
+    const listed = ((this.vars.services as unknown[])[issuePath[1]] as { secrets?: unknown } | undefined)?.secrets;
+    return Array.isArray(listed) && listed.includes(issuePath[3]);
   }
 
   /** `http_port`, `service 'x': uwsgi_port`, `services[2].env.FOO` … */

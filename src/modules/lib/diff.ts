@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { SECRET_MASK, secrets } from '../../core/secrets.js';
+import { SECRET_MASK, maskSecretAssignment, secrets } from '../../core/secrets.js';
 
 type DiffLibrary = typeof import('diff');
 let diffLibrary: DiffLibrary | undefined;
@@ -24,11 +24,26 @@ export function fileDiff(path: string, oldContent: Buffer | undefined, newConten
   if ((oldContent && isBinary(oldContent)) || isBinary(newContent)) {
     return `Binary files ${oldContent ? path : '/dev/null'} and ${path} differ\n`;
   }
-  return hideReplacedSecrets(
-    withoutIndexHeader(
-      createTwoFilesPatch(oldContent ? path : '/dev/null', path, oldContent?.toString('utf8') ?? '', newContent.toString('utf8'), undefined, undefined, { context: 3 }),
+  return hideSecretAssignments(
+    hideReplacedSecrets(
+      withoutIndexHeader(
+        createTwoFilesPatch(oldContent ? path : '/dev/null', path, oldContent?.toString('utf8') ?? '', newContent.toString('utf8'), undefined, undefined, { context: 3 }),
+      ),
     ),
   );
+}
+
+/** Removed, added and context lines that assign a secret-named key show no value (see maskSecretAssignment). */
+function hideSecretAssignments(patch: string): string {
+  let inHunk = false;
+  return patch
+    .split('\n')
+    .map((line) => {
+      if (line.startsWith('@@')) inHunk = true;
+      if (!inHunk || !/^[-+ ]/.test(line)) return line;
+      return line[0] + maskSecretAssignment(line.slice(1));
+    })
+    .join('\n');
 }
 
 /**
@@ -58,6 +73,7 @@ function hideReplacedSecrets(patch: string): string {
         if (!lines[i]!.startsWith('-')) continue;
         const old = lines[i]!.slice(1);
         const counterpart = added[removedIndex++] ?? '';
+        if (maskSecretAssignment(old) !== old) continue; // hidden by its key, which stays readable
         const secretAt = counterpart.indexOf(SECRET_MASK);
         let keep = 0;
         while (keep < secretAt && keep < old.length && old[keep] === counterpart[keep]) keep++;
