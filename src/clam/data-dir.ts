@@ -16,3 +16,9 @@ export function dataDirProblem(dir: string): string | undefined {
   }
   return undefined;
 }
+
+/** Whether one data directory holds the other (or they are the same): two services would share their data. */
+export function dataDirsOverlap(a: string, b: string): boolean {
+  const [x, y] = [a, b].map((dir) => `${dir.replace(/\/+$/, '')}/`);
+  return x!.startsWith(y!) || y!.startsWith(x!);
+}

@@ -8,6 +8,7 @@ import { defaultDataDir, servicePaths, TLS_ON_HOST } from './host-paths.js';
 import { clamConfigFile, isFile, isPythonProject, readTlsFiles, sourceDirProblem, wsgiFileImportsClam, type TlsFiles } from './local-files.js';
 import type { Problems } from './problems.js';
 import { CONFIG_WORD, CONFIG_WORD_RULE, offendingCharacter } from './config-value.js';
+import { dataDirsOverlap } from './data-dir.js';
 import { leavesSourceDir, urlPrefixRule, type Webserver } from './rules.js';
 import type { ParsedService, ParsedVars } from './schema.js';
 import { sourceDigest } from './source-tree.js';
@@ -255,6 +256,11 @@ function checkUniqueness(
       return;
     }
     names.set(service.name, index);
+
+    const sharing = services.slice(0, index).find((other) => dataDirsOverlap(other.data_dir, service.data_dir));
+    if (sharing !== undefined) {
+      problems.add(`service '${service.name}': data_dir ${service.data_dir} overlaps the data_dir ${sharing.data_dir} of service '${sharing.name}'; each service needs its own`, locate(entry, 'data_dir') ?? locate(entry));
+    }
 
     const prefixOwner = prefixes.get(service.url_prefix);
     if (prefixOwner !== undefined) {

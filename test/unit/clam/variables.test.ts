@@ -236,6 +236,7 @@ const BAD: Array<[string, string[], string, RegExp]> = [
   ['data_dir the virtualenv', ['services:', '  - {name: a, wsgi: /a.wsgi, data_dir: /opt/clam/a/venv}'], '2:40', /data_dir must be a directory under/],
   ['data_dir a dedicated root itself', ['services:', '  - {name: a, wsgi: /a.wsgi, data_dir: /var/lib/clam}'], '2:40', /data_dir must be a directory under/],
   ['data_dir climbing out', ['services:', '  - {name: a, wsgi: /a.wsgi, data_dir: /srv/clam/../../etc}'], '2:40', /data_dir must be written without \. or \.\. parts .*\(\/etc\)/],
+  ['data_dir inside another service\'s', ['services:', '  - {name: a, wsgi: /a.wsgi}', '  - {name: b, wsgi: /b.wsgi, url_prefix: /b, data_dir: /var/lib/clam/a/b}'], '3:56', /service 'b': data_dir \/var\/lib\/clam\/a\/b overlaps the data_dir \/var\/lib\/clam\/a of service 'a'/],
   ['absolute wsgi with a newline', ['services:', '  - {name: a, wsgi: "/a.wsgi\\nhook-as-user = exec:id"}'], '2:21', /wsgi must be a path .* \(it holds U\+000A\), not '\/a\.wsgi\\nhook-as-user = exec:id'$/],
   ['absolute wsgi with a uWSGI expansion', ['services:', '  - {name: a, wsgi: "/srv/$(HOME)/a.wsgi"}'], '2:21', /wsgi must be .* \(it holds '\$'\)/],
   ['relative wsgi with a percent', ['services:', '  - {name: a, source: x, wsgi: "a%d.wsgi"}'], '2:32', /wsgi must be a path .* \(it holds '%'\)/],
