@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { secrets } from '../core/secrets.js';
 import { localPath, unreadableFile } from '../inventory/connection.js';
-import { listSourceFiles } from './source-tree.js';
+import { listSourceFiles, SourceTreeError } from './source-tree.js';
 
 /** What the CLAM schema reads on the controller: a service's source tree, its WSGI script, the TLS files. */
 
@@ -66,8 +66,14 @@ function registerPrivateKey(file: string): void {
 
 /** What is wrong with a service's source directory, after its path; undefined when nothing. */
 export function sourceDirProblem(source: string): string | undefined {
-  if (isDirectory(source)) return undefined;
-  return existsSync(source) ? 'is not a directory' : 'does not exist';
+  if (!isDirectory(source)) return existsSync(source) ? 'is not a directory' : 'does not exist';
+  try {
+    listSourceFiles(source);
+  } catch (error) {
+    if (error instanceof SourceTreeError) return error.message;
+    throw error;
+  }
+  return undefined;
 }
 
 function isDirectory(file: string): boolean {
