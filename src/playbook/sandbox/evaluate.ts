@@ -23,7 +23,7 @@ export class Evaluation {
   constructor(private readonly variables: Record<string, unknown>) {}
 
   run(expression: Expression): unknown {
-    const value = this.eval(expression, undefined);
+    const value = this.evaluate(expression, undefined);
     measure(value);
     return value;
   }
@@ -41,7 +41,7 @@ export class Evaluation {
     throw new SandboxError(`'${name}' is not defined`);
   }
 
-  private eval(node: Node, frame: Frame | undefined): unknown {
+  private evaluate(node: Node, frame: Frame | undefined): unknown {
     this.tick();
     const n = node as Expression;
     switch (n.type) {
@@ -52,7 +52,7 @@ export class Evaluation {
       case 'TemplateLiteral': {
         let result = n.quasis[0]!.value.cooked ?? '';
         n.expressions.forEach((part, i) => {
-          result += text(this.eval(part, frame)) + (n.quasis[i + 1]!.value.cooked ?? '');
+          result += text(this.evaluate(part, frame)) + (n.quasis[i + 1]!.value.cooked ?? '');
           checkMade(result);
         });
         return result;
@@ -62,7 +62,7 @@ export class Evaluation {
         for (const element of n.elements) {
           if (element === null) result.push(undefined);
           else if (element.type === 'SpreadElement') this.spreadInto(result, element, frame);
-          else result.push(this.eval(element, frame));
+          else result.push(this.evaluate(element, frame));
           checkListLength(result.length);
         }
         return result;
@@ -70,7 +70,7 @@ export class Evaluation {
       case 'ObjectExpression':
         return this.object(n.properties, frame);
       case 'MemberExpression': {
-        const object = this.eval(n.object, frame);
+        const object = this.evaluate(n.object, frame);
         if (object === null || object === undefined) {
           if (n.optional) throw SHORT_CIRCUIT;
           throw new SandboxError(`cannot read '${this.propertyName(n.property, n.computed, frame)}' of ${String(object)}`);
@@ -79,7 +79,7 @@ export class Evaluation {
       }
       case 'ChainExpression':
         try {
-          return this.eval(n.expression, frame);
+          return this.evaluate(n.expression, frame);
         } catch (error) {
           if (error === SHORT_CIRCUIT) return undefined;
           throw error;
@@ -91,21 +91,21 @@ export class Evaluation {
         const body = n.body;
         return markCallable((...args: unknown[]) => {
           const names = new Map(params.map((name, i) => [name, args[i]]));
-          return this.eval(body, { names, parent: frame });
+          return this.evaluate(body, { names, parent: frame });
         });
       }
       case 'ConditionalExpression':
-        return this.eval(n.test, frame) ? this.eval(n.consequent, frame) : this.eval(n.alternate, frame);
+        return this.evaluate(n.test, frame) ? this.evaluate(n.consequent, frame) : this.evaluate(n.alternate, frame);
       case 'LogicalExpression': {
-        const left = this.eval(n.left, frame);
-        if (n.operator === '&&') return left ? this.eval(n.right, frame) : left;
-        if (n.operator === '||') return left ? left : this.eval(n.right, frame);
-        return left ?? this.eval(n.right, frame);
+        const left = this.evaluate(n.left, frame);
+        if (n.operator === '&&') return left ? this.evaluate(n.right, frame) : left;
+        if (n.operator === '||') return left ? left : this.evaluate(n.right, frame);
+        return left ?? this.evaluate(n.right, frame);
       }
       case 'BinaryExpression':
-        return this.binary(n.operator, this.eval(n.left as Expression, frame), this.eval(n.right, frame));
+        return this.binary(n.operator, this.evaluate(n.left as Expression, frame), this.evaluate(n.right, frame));
       case 'UnaryExpression': {
-        const value = this.eval(n.argument, frame);
+        const value = this.evaluate(n.argument, frame);
         switch (n.operator) {
           case '!':
             return !value;
@@ -123,10 +123,10 @@ export class Evaluation {
         throw new SandboxError(`the operator '${n.operator}' is not allowed in expressions`);
       }
       case 'ParenthesizedExpression':
-        return this.eval(n.expression, frame);
+        return this.evaluate(n.expression, frame);
       case 'SequenceExpression': {
         let last: unknown;
-        for (const expression of n.expressions) last = this.eval(expression, frame);
+        for (const expression of n.expressions) last = this.evaluate(expression, frame);
         return last;
       }
       default:
@@ -135,7 +135,7 @@ export class Evaluation {
   }
 
   private spreadInto(target: unknown[], element: SpreadElement, frame: Frame | undefined): void {
-    const value = this.eval(element.argument, frame);
+    const value = this.evaluate(element.argument, frame);
     if (typeof value !== 'string' && !Array.isArray(value)) throw new SandboxError('only a list (or a string) can be spread into a list or a call');
     checkListLength(target.length + value.length);
     for (const item of value) target.push(item);
@@ -149,10 +149,10 @@ export class Evaluation {
     };
     for (const property of properties) {
       if (property.type === 'SpreadElement') {
-        const value = this.eval(property.argument, frame);
+        const value = this.evaluate(property.argument, frame);
         if (value !== null && value !== undefined) for (const [key, item] of Object.entries(value)) define(key, item);
       } else {
-        define(this.propertyName(property.key, property.computed, frame), this.eval(property.value, frame));
+        define(this.propertyName(property.key, property.computed, frame), this.evaluate(property.value, frame));
       }
     }
     return result;
@@ -164,7 +164,7 @@ export class Evaluation {
       if (key.type === 'Literal') return String(key.value);
       throw new SandboxError('unsupported property name');
     }
-    const value = this.eval(key, frame);
+    const value = this.evaluate(key, frame);
     if (typeof value !== 'string' && typeof value !== 'number') throw new SandboxError('a computed property name must be a string or a number');
     return String(value);
   }
@@ -188,7 +188,7 @@ export class Evaluation {
   private call(callee: Expression | Super, args: Array<Expression | SpreadElement>, optional: boolean, frame: Frame | undefined): unknown {
     let fn: (values: unknown[]) => unknown;
     if (callee.type === 'MemberExpression') {
-      const object = this.eval(callee.object, frame);
+      const object = this.evaluate(callee.object, frame);
       if (object === null || object === undefined) {
         if (callee.optional) throw SHORT_CIRCUIT;
         throw new SandboxError(`cannot call '${this.propertyName(callee.property, callee.computed, frame)}' of ${String(object)}`);
@@ -200,7 +200,7 @@ export class Evaluation {
       if (!method && !isCallable(value)) throw new SandboxError(`'${name}' is not a function an expression may call`);
       fn = method ?? ((values) => checkMade((value as (...a: unknown[]) => unknown)(...values)));
     } else {
-      const value = this.eval(callee as Expression, frame);
+      const value = this.evaluate(callee as Expression, frame);
       if ((value === null || value === undefined) && optional) throw SHORT_CIRCUIT;
       if (!isCallable(value)) throw new SandboxError(`${callee.type === 'Identifier' ? `'${callee.name}'` : 'this value'} is not a function an expression may call`);
       fn = (values) => checkMade(value(...values));
@@ -208,7 +208,7 @@ export class Evaluation {
     const values: unknown[] = [];
     for (const arg of args) {
       if (arg.type === 'SpreadElement') this.spreadInto(values, arg, frame);
-      else values.push(this.eval(arg, frame));
+      else values.push(this.evaluate(arg, frame));
       checkListLength(values.length);
     }
     return fn(values);
