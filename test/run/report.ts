@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { checkCensus, type CensusRecord } from './census.js';
-import { addCounts, countPoints, formatCounts, parseTap, type Counts } from './tap-summary.js';
+import { addCounts, countPoints, formatCounts, parseTap, todoLine, type Counts } from './tap-summary.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RESULTS_DIR = join(ROOT, '.lab', 'last-test');
@@ -75,6 +75,8 @@ export function report(dir: string, root = ROOT): Report {
   const lines = problems.length > 0
     ? problems.map((p) => `census: ${p}`)
     : [`census: ${files} test files ran; each of their ${tests} tests has its result`];
+  const todo = todoLine(counts);
+  if (todo) lines.push(todo);
   lines.push(formatCounts(counts));
   return { counts, problems, lines, ok };
 }

@@ -61,8 +61,14 @@ export function addCounts(a: Counts, b: Counts): Counts {
   return { passed: a.passed + b.passed, failed: a.failed + b.failed, skipped: a.skipped + b.skipped, todo: a.todo + b.todo };
 }
 
-/** `N passed, N failed, N skipped` (`, N todo` when there are any): the line CI reads. */
+/**
+ * `N passed, N failed, N skipped`, exactly the line CI reads (nothing may follow "skipped"); todos
+ * are told on a line of their own (todoLine).
+ */
 export function formatCounts(counts: Counts): string {
-  const todo = counts.todo > 0 ? `, ${counts.todo} todo` : '';
-  return `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped${todo}`;
+  return `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`;
+}
+
+export function todoLine(counts: Counts): string | null {
+  return counts.todo > 0 ? `${counts.todo} todo (test.todo: written down, not yet a test)` : null;
 }
