@@ -20,6 +20,14 @@ const bigFilePlaybook = join(faultsFixtures, 'big-file.yml');
 /** a sleep no other process on the host has: how the test finds the slow step */
 const SLOW_SECONDS = 47;
 const LOCK_TIMEOUT = 30;
+/**
+ * How soon after its session is killed a run must give the host up (at once: the connection closes;
+ * waiting out the slow step would take SLOW_SECONDS), measured from the kill, not from the start of a
+ * run that a busy machine may make slow.
+ */
+const DROP_NOTICED_MS = 20_000;
+/** how soon after a host's link goes down a run must give that host up */
+const LINK_DOWN_NOTICED_MS = 60_000;
 const execFileAsync = promisify(execFile);
 
 if (!labAvailable) test.skip(labUnavailableReason, () => {});
@@ -48,10 +56,12 @@ serial('the SSH session is killed during a slow task: that host fails, the other
   await waitFor('the slow step on the victim', async () => (await sshExec(victim, `pgrep -f '^sleep ${SLOW_SECONDS}$'`)).code === 0, 120_000);
   // From a second connection: end the apply's session (sshd's process of that connection) as a network drop would.
   await onHostInBackground(victim, `sleep 0.5; ${KILL_ROOT_SESSIONS}`);
+  const killedAt = Date.now();
   const run = await running.done;
+  const endedAfterKillMs = Date.now() - killedAt;
 
   t.is(run.code, 3, explain(run));
-  t.true(run.ms < (SLOW_SECONDS - 5) * 1000, `the run waited for the dead host (${run.ms} ms)`);
+  t.true(endedAfterKillMs < DROP_NOTICED_MS, `the run waited for the dead host: it ended ${endedAfterKillMs} ms after the session was killed`);
   const failed = hostReport(run, victim.name);
   t.is(failed?.status, 'failed', explain(run));
   t.regex(failed?.error ?? '', /connection|closed|lost/i);
@@ -131,17 +141,21 @@ serial("the host's link goes down during a slow task and comes back: that host f
   await waitFor('the slow step on the victim', async () => (await sshExec(victim, `pgrep -f '^sleep ${longSleep}$'`)).code === 0, 120_000);
   const namespace = netnsName(victim.name);
   await execFileAsync('ip', ['netns', 'exec', namespace, 'ip', 'link', 'set', 'eth0', 'down']);
+  const linkDownAt = Date.now();
   let run;
   try {
     run = await running.done;
   } finally {
     await execFileAsync('ip', ['netns', 'exec', namespace, 'ip', 'link', 'set', 'eth0', 'up']);
   }
+  const noticedAfterMs = Date.now() - linkDownAt;
   t.is(run.code, 3, explain(run));
   t.is(hostReport(run, victim.name)?.status, 'failed', explain(run));
   t.regex(hostReport(run, victim.name)?.error ?? '', /connection|closed|lost|timed out/i);
   t.is(hostReport(run, other.name)?.status, 'changed');
-  t.true(run.ms < longSleep * 1000);
+  // SSH keepalives every 5 s, 3 unanswered: the run gives the host up some 15-20 s after its link went
+  // down; a minute is what a user would call "hanging"
+  t.true(noticedAfterMs < LINK_DOWN_NOTICED_MS, `the run ended ${noticedAfterMs} ms after the link went down`);
 
   // The link is back; the old session's command still sleeps on the host. A re-run must not wait for it.
   await waitFor('the victim answering again', async () => (await sshExec(victim, 'true')).code === 0, 60_000, 1000);
@@ -160,10 +174,12 @@ serial('the same as the deploy user with sudo: the session is killed during a sl
   const running = startCli(['apply', inventory(SLOW_SECONDS, 'fifth'), '--playbook', slowPlaybook, '--json', '--lock-timeout', String(LOCK_TIMEOUT)]);
   await waitFor('the slow step on the victim', async () => (await sshExec(victim, `pgrep -f '^sleep ${SLOW_SECONDS}$'`)).code === 0, 120_000);
   await onHostInBackground(victim, `sleep 0.5; pkill -KILL -f '[s]shd: ${victim.becomeUser}@notty'`);
+  const killedAt = Date.now();
   const run = await running.done;
+  const endedAfterKillMs = Date.now() - killedAt;
   t.is(run.code, 3, explain(run));
   t.is(hostReport(run, victim.name)?.status, 'failed', explain(run));
-  t.true(run.ms < (SLOW_SECONDS - 5) * 1000, `the run waited for the dead host (${run.ms} ms)`);
+  t.true(endedAfterKillMs < DROP_NOTICED_MS, `the run waited for the dead host: it ended ${endedAfterKillMs} ms after the session was killed`);
 
   const again = await runCli(['apply', inventory(1, 'sixth'), '--playbook', slowPlaybook, '--json', '--lock-timeout', String(LOCK_TIMEOUT)]);
   t.is(again.code, 0, explain(again));
