@@ -48,8 +48,18 @@ function assertNotReloaded(t: ExecutionContext, before: ApacheGeneration, after:
   t.true(survivors.length > 0, `a worker process from before is still there (before ${before.workers.join(' ')}, after ${after.workers.join(' ')})`);
 }
 
-/** The daemon processes of a service's mod_wsgi group ('clam-hello\\)' or 'clam-hello2'), as one string. */
+/**
+ * The daemon processes of a service's mod_wsgi group ('clam-hello\\)' or 'clam-hello2'), as one string.
+ * mod_wsgi replaces a group's process on its first request after the entry point was touched, at its
+ * own time: the tests wait for a new one.
+ */
 const daemonPids = (pattern: string) => onHost(host, `pgrep -f '^\\(wsgi:${pattern}' | sort | tr '\\n' ' '`);
+
+/** Whether the group runs in a process that is not one of `before` (mod_wsgi replaces a process on its next request). */
+async function replaced(pattern: string, before: string): Promise<boolean> {
+  const old = before.split(' ').filter(Boolean);
+  return (await daemonPids(pattern)).split(' ').filter(Boolean).some((pid) => !old.includes(pid));
+}
 
 /** hello2's source, once the code test changed it */
 let codeChanged = helloSource;
@@ -107,7 +117,7 @@ serial("changing one service's env restarts its daemon only, without reloading A
   t.is(await mainPid(host, 'apache2'), apachePid);
   assertNotReloaded(t, before, await apacheGeneration());
   t.is((await httpGet(`http://${host.address}/hello/foo`)).body, 'SCRIPT_NAME=/hello\nPATH_INFO=/foo\nGREETING=changed\n');
-  t.not(await daemonPids('clam-hello2'), hello2Daemons, 'the changed service runs in new daemon processes');
+  await waitFor('the changed service to run in a new daemon process', () => replaced('clam-hello2', hello2Daemons), 30_000);
   t.is(await daemonPids('clam-hello\\)'), helloDaemons, 'the other service kept its daemon processes');
 });
 
@@ -135,7 +145,7 @@ serial("changing one service's code restarts its daemon only, without reloading 
   t.true(changedTasks(result, HOST).includes('restart mod_wsgi daemons of hello2'));
   t.false(changedTasks(result, HOST).some((task) => /of hello$/.test(task)), 'nothing of hello changed');
   t.is((await httpGet(`http://${host.address}/hello/foo`)).body, 'SCRIPT_NAME=/hello\nPATH_INFO=/foo\nGREETING=changed\nCODE=changed\n');
-  t.not(await daemonPids('clam-hello2'), hello2Daemons, 'the changed service runs in new daemon processes');
+  await waitFor('the changed service to run in a new daemon process', () => replaced('clam-hello2', hello2Daemons), 30_000);
   t.is(await daemonPids('clam-hello\\)'), helloDaemons, 'the other service kept its daemon processes');
   assertNotReloaded(t, before, await apacheGeneration());
 });
@@ -150,7 +160,7 @@ serial("changing one service's virtualenv restarts its daemon only, without relo
   t.deepEqual(changedTasks(result, HOST), ['Python packages of hello2', 'restart mod_wsgi daemons of hello2']);
   t.is(await onHost(host, '/opt/clam/hello2/venv/bin/python -c "import wheel; print(1)"'), '1');
   t.is((await httpGet(`http://${host.address}/hello/foo`)).status, 200);
-  t.not(await daemonPids('clam-hello2'), hello2Daemons, 'the changed service runs in new daemon processes');
+  await waitFor('the changed service to run in a new daemon process', () => replaced('clam-hello2', hello2Daemons), 30_000);
   t.is(await daemonPids('clam-hello\\)'), helloDaemons, 'the other service kept its daemon processes');
   assertNotReloaded(t, before, await apacheGeneration());
 
