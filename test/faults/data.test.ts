@@ -16,7 +16,7 @@ if (!labAvailable) test.skip(labUnavailableReason, () => {});
 let host: LabHost;
 let source = '';
 const ALPHA_DATA = '/var/lib/clam/alpha';
-const BETA_DATA = '/srv/clam-data/beta';
+const BETA_DATA = '/srv/clam/beta';
 
 test.before(async () => {
   if (!labAvailable) return;
@@ -37,7 +37,7 @@ function inventory(services: Record<string, unknown>[], vars: Record<string, unk
 
 const alpha = (greeting = 'one') => hello('alpha', '/alpha', { source, env: { GREETING: greeting } });
 const beta = () => hello('beta', '/beta', { source, data_dir: BETA_DATA });
-const gamma = () => hello('gamma', '/gamma', { source, data_dir: '/srv/clam-data/gamma' });
+const gamma = () => hello('gamma', '/gamma', { source, data_dir: '/srv/clam/gamma' });
 
 /** Names, sizes, owners, modes and contents of everything under the directory. */
 function dataFingerprint(dir: string): Promise<string> {
