@@ -7,6 +7,7 @@ import test from 'ava';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { SECRET_MASK, maskSecretAssignment, secrets } from '../../../src/core/secrets.js';
 import type { HostResult } from '../../../src/engine/results.js';
 import { fileDiff } from '../../../src/modules/lib/diff.js';
@@ -45,7 +46,8 @@ test('the env file diff, as text and --json: the new secret, the old value, a se
     tasks: [{ name: 'env file', module: 'template', status: 'changed', summary: ['update /etc/clam/hello/env'], diff }],
   };
   const json = renderJson('plan', [host]);
-  const text = renderHostReport([host], 'plan', true);
+  // colours are on where CI is set (picocolors): the lines are judged without them
+  const text = stripVTControlCharacters(renderHostReport([host], 'plan', true));
   for (const [what, output] of [['--json', json], ['text', text]] as const) {
     assertHidden(t, output, [NEW_SECRET, OLD_SECRET, LITERAL_TOKEN, REMOVED], what);
   }
