@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { byLocation, InputError, throwIfAny, type SourceLocation } from '../core/errors.js';
+import { escapeInvisible } from '../core/escape-invisible.js';
 import { isSecretName, SECRET_MASK } from '../core/secrets.js';
 import { didYouMean } from '../input/suggest.js';
 import { locateKey, locatePath } from '../input/yaml-source.js';
@@ -119,11 +120,4 @@ function describe(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return `'${escapeInvisible(value)}'`;
   return String(value);
-}
-
-const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
-/** A value shown in a message: a newline or a bidi control would change what the message reads like. */
-function escapeInvisible(value: string): string {
-  return value.replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu, (char) => ESCAPES[char] ?? `\\u${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
 }

@@ -1,3 +1,5 @@
+import { escapeInvisible } from './escape-invisible.js';
+
 export const SECRET_MASK = '********';
 
 /** Secret values known to this run; every output path passes its text through `mask`. */
@@ -37,7 +39,7 @@ export class SecretRegistry {
 /**
  * A value as written into an env file (`\` and `"` escaped), a JSON or Python string (app.wsgi,
  * --json), a single-quoted shell word, and as an error message quotes an invalid value (control
- * characters escaped, as src/clam/problems.ts does).
+ * characters escaped by escapeInvisible, as messages show values).
  */
 function renderedForms(value: string): string[] {
   return [
@@ -45,11 +47,9 @@ function renderedForms(value: string): string[] {
     value.replace(/[\\"]/g, '\\$&'),
     JSON.stringify(value).slice(1, -1),
     value.replace(/'/g, `'\\''`),
-    value.replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu, (char) => MESSAGE_ESCAPES[char] ?? `\\u${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`),
+    escapeInvisible(value),
   ];
 }
-
-const MESSAGE_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 export const secrets = new SecretRegistry();
 
