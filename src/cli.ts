@@ -4,6 +4,8 @@ import { inputErrorsIn } from './core/errors.js';
 import { secrets } from './core/secrets.js';
 // The commands are imported when they run: validate then loads no SSH, progress or prompt library.
 import type { ConvergeOptions } from './commands/converge.js';
+import type { ReleasesOptions } from './commands/releases.js';
+import type { RollbackOptions } from './commands/rollback.js';
 import { EXIT } from './commands/exit-codes.js';
 
 function positiveInteger(value: string): number {
@@ -82,6 +84,35 @@ async function main(argv: string[]): Promise<number> {
       exitCode = validate({ ...options, inventory });
     },
   );
+  addRunOptions(
+    program
+      .command('rollback')
+      .argument('<inventory>')
+      .description("switch services back to their previous release (or --to one), then run the health checks; a release that fails them is switched back again")
+      .option('--service <name>', 'only this service (default: every service of the selected hosts)')
+      .option('--to <release>', 'this release (its name or the start of it) instead of the previous one')
+      .option('--dry-run', 'show what would switch, change nothing (exit 2 when something would)', false),
+    true,
+  ).action(async (inventory: string, options: RollbackOptions) => {
+    await registerPlugins();
+    const { rollback } = await import('./commands/rollback.js');
+    exitCode = await rollback({ ...options, inventory });
+  });
+  program
+    .command('releases')
+    .argument('<inventory>')
+    .description('list the releases of every service on the selected hosts, newest first, the current one marked')
+    .option('--playbook <file>', 'playbook to read the services from (default: the built-in clam-webservice.yml)')
+    .option('--limit <pattern>', 'hosts or groups, comma-separated, * globs, !exclusions')
+    .option('--json', 'print one JSON document on stdout', false)
+    .option('--forks <n>', 'hosts in parallel', positiveInteger, 10)
+    .option('--accept-new-host-keys', 'trust and record host keys not yet in ~/.ssh/known_hosts', false)
+    .addOption(new Option('--connect-timeout <seconds>', 'SSH connect timeout').argParser(positiveInteger).default(10))
+    .action(async (inventory: string, options: ReleasesOptions) => {
+      await registerPlugins();
+      const { releases } = await import('./commands/releases.js');
+      exitCode = await releases({ ...options, inventory });
+    });
   program
     .command('init')
     .description('interactive first-time wizard that writes an inventory')

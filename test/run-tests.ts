@@ -65,14 +65,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 /**
- * Without arguments: the unit tests first, alone, then the lab tests (package.json's ava globs, split
+ * Without arguments: the unit tests first, alone, then the lab tests (ava.config.mjs's globs, split
  * at test/unit/). The lab tests keep both cores busy (apt, compilers inside the hosts); the unit tests
  * include a few that time the CLI itself.
  */
 async function runAll(args: string[]): Promise<number> {
   clearResults(RESULTS_DIR);
   if (args.length > 0) return runAva('1-args', args, namedFiles(args));
-  const globs = avaGlobs(ROOT);
+  const globs = await avaGlobs(ROOT);
   const unitGlobs = globs.filter((g) => g.startsWith('test/unit/'));
   const labGlobs = globs.filter((g) => !g.startsWith('test/unit/'));
   const unit = await runAva('1-unit', unitGlobs, expandGlobs(ROOT, unitGlobs));

@@ -4,7 +4,8 @@ import { didYouMean } from '../input/suggest.js';
 import { locate, locateKey } from '../input/yaml-source.js';
 import { localPath } from '../inventory/connection.js';
 import type { SchemaHost } from '../playbook/vars-schemas.js';
-import { defaultDataDir, servicePaths, TLS_ON_HOST } from './host-paths.js';
+import { defaultDataDir, releasePaths, servicePaths, TLS_ON_HOST } from './host-paths.js';
+import { releaseId, releaseVerify } from './release-id.js';
 import { clamConfigFile, isFile, isPythonProject, readTlsFiles, sourceDirProblem, wsgiFileImportsClam, type TlsFiles } from './local-files.js';
 import type { Problems } from './problems.js';
 import { CONFIG_WORD, CONFIG_WORD_RULE, offendingCharacter } from './config-value.js';
@@ -19,6 +20,13 @@ import type { ClamService, ClamStatic, ClamVars } from './types.js';
 const FIRST_UWSGI_PORT = 8888;
 const HTTPS_PORT = 443;
 const DEFAULT_REQUEST_TIMEOUT = 600;
+const DEFAULT_KEEP_RELEASES = 5;
+/**
+ * How long a restart waits for the requests in flight before it ends them (uWSGI's own default
+ * worker-reload-mercy): connections arriving meanwhile wait in the listening socket's queue, so a
+ * longer wait would hold them up as long.
+ */
+const GRACEFUL_STOP_SECONDS = 60;
 
 /** Debian packages a CLAM service needs at run time: lxml's libraries, CLAM's archivers and converters. */
 export const CLAM_APT_PACKAGES = ['libxml2', 'libxslt1.1', 'zip', 'bzip2', 'poppler-utils', 'catdoc'];
@@ -209,12 +217,23 @@ function deriveService(service: ParsedService, index: number, raw: Record<string
   if (service.static !== undefined) staticFiles = service.static;
   else if (is_clam) staticFiles = { url: url_prefix === '/' ? '/static' : `${url_prefix}/static`, dir: paths.clam_static_dir };
 
+  const source_digest = source !== null ? sourceDigest(source) : null;
+  // mod_wsgi needs no uWSGI, only the virtualenv as python-home: 'pip' (in every new virtualenv)
+  // makes the list non-empty without installing anything more
+  const venv_packages = [site.webserver === 'apache-wsgi' ? 'pip' : 'uwsgi', ...pip_packages];
+  const release_id = releaseId({ source_digest, venv_packages, source_is_package });
+
   return {
     ...paths,
+    ...releasePaths(paths, release_id),
     name,
     source,
     source_is_package,
-    source_digest: source !== null ? sourceDigest(source) : null,
+    source_digest,
+    venv_packages,
+    release_id,
+    keep_releases: service.keep_releases ?? DEFAULT_KEEP_RELEASES,
+    release_verify: releaseVerify({ wsgi, src_dir: paths.src_dir, uwsgi: site.webserver !== 'apache-wsgi', is_clam }),
     wsgi,
     url_prefix,
     uwsgi_port: service.uwsgi_port ?? FIRST_UWSGI_PORT + index,
@@ -232,6 +251,10 @@ function deriveService(service: ParsedService, index: number, raw: Record<string
     public_url,
     // the XSL is read from CLAM's static directory: only where the webserver serves it from there
     server_side_xslt: site.server_side_xslt && is_clam && staticFiles !== null,
+    socket_unit: `${paths.unit}.socket`,
+    socket_file: `/etc/systemd/system/${paths.unit}.socket`,
+    master_fifo: `/run/${paths.unit}/master.fifo`,
+    graceful_stop_seconds: Math.min(GRACEFUL_STOP_SECONDS, service.request_timeout ?? DEFAULT_REQUEST_TIMEOUT),
   };
 }
 

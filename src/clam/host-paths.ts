@@ -5,10 +5,15 @@
 
 /** The paths of one service on the host. */
 export interface ServicePaths {
-  /** /opt/clam/NAME: its virtualenv, source and static files */
+  /** /opt/clam/NAME: its releases, the `current` link and its static files */
   home: string;
+  /** one directory per deployed version of its code: releases/ID/{src,venv} */
+  releases_dir: string;
+  /** the link to the release the service runs: switched atomically by a deploy or a rollback */
+  current: string;
+  /** the virtualenv the service runs, through `current` */
   venv: string;
-  /** the uploaded source: uWSGI's chdir, mod_wsgi's home */
+  /** the uploaded source the service runs, through `current`: uWSGI's chdir, mod_wsgi's home */
   src_dir: string;
   /** where CLAM's own static files are linked from its package, unless `static` says otherwise */
   clam_static_dir: string;
@@ -33,8 +38,10 @@ export function servicePaths(name: string): ServicePaths {
   const unit = `clam-${name}`;
   return {
     home,
-    venv: `${home}/venv`,
-    src_dir: `${home}/src`,
+    releases_dir: `${home}/releases`,
+    current: `${home}/current`,
+    venv: `${home}/current/venv`,
+    src_dir: `${home}/current/src`,
     clam_static_dir: `${home}/static`,
     config_dir,
     entry_point: `${config_dir}/app.wsgi`,
@@ -45,6 +52,18 @@ export function servicePaths(name: string): ServicePaths {
     unit_file: `/etc/systemd/system/${unit}.service`,
     unit_backoff_file: `/etc/systemd/system/${unit}.service.d/restart-backoff.conf`,
   };
+}
+
+/** Where one release of a service is installed before `current` is switched to it. */
+export interface ReleasePaths {
+  release_dir: string;
+  release_src: string;
+  release_venv: string;
+}
+
+export function releasePaths(paths: ServicePaths, id: string): ReleasePaths {
+  const release_dir = `${paths.releases_dir}/${id}`;
+  return { release_dir, release_src: `${release_dir}/src`, release_venv: `${release_dir}/venv` };
 }
 
 /** A service's data (CLAM_ROOT) unless data_dir says otherwise: created, never wiped. */

@@ -36,7 +36,7 @@ const SIZE = 'must be a size like 1g, 500m or 1048576';
 
 export const SERVICE_KEYS = [
   'name', 'source', 'wsgi', 'url_prefix', 'uwsgi_port', 'processes', 'threads', 'pip_packages',
-  'env', 'data_dir', 'static', 'client_max_body_size', 'secrets', 'apt_packages', 'request_timeout', 'clam',
+  'env', 'data_dir', 'static', 'client_max_body_size', 'secrets', 'apt_packages', 'request_timeout', 'clam', 'keep_releases',
 ] as const;
 
 const aptPackage = z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, { error: 'must be a Debian package name like poppler-utils' });
@@ -61,6 +61,7 @@ const serviceSchema = z.strictObject({
   apt_packages: z.array(aptPackage).optional(),
   request_timeout: numeric(z.int().min(1).max(86400)).optional(),
   clam: flag.optional(),
+  keep_releases: numeric(z.int().min(1, { error: 'must be at least 1 (the release that runs)' }).max(100)).optional(),
 });
 
 export const varsSchema = z.object({

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
+import { memoizedInRun } from '../input/run-memo.js';
 import { followedStat, IGNORE_FILE, ignoreFilter } from '../input/source-ignore.js';
 
 /** More entries than a service's source may hold: a bound on the walk (links can multiply a tree). */
@@ -15,6 +16,10 @@ export class SourceTreeError extends Error {}
  * (`ln -s . loop` would make the walk endless) and past MAX_SOURCE_ENTRIES entries.
  */
 export function listSourceFiles(dir: string): string[] {
+  return memoizedInRun(`listSourceFiles\0${path.resolve(dir)}`, () => walkSource(dir));
+}
+
+function walkSource(dir: string): string[] {
   const ignored = ignoreFilter(dir, 'service-source');
   const files: string[] = [];
   let entries = 0;
@@ -42,6 +47,10 @@ export function listSourceFiles(dir: string): string[] {
 
 /** sha256 over the relative paths and contents of every file of the source, in sorted order. */
 export function sourceDigest(dir: string): string {
+  return memoizedInRun(`sourceDigest\0${path.resolve(dir)}`, () => digestSource(dir));
+}
+
+function digestSource(dir: string): string {
   const hash = createHash('sha256');
   for (const file of listSourceFiles(dir)) {
     const content = readFileSync(path.join(dir, file));

@@ -1,4 +1,4 @@
-import type { ServicePaths, TlsOnHost } from './host-paths.js';
+import type { ReleasePaths, ServicePaths, TlsOnHost } from './host-paths.js';
 import type { Webserver } from './rules.js';
 
 /** The variables `vars_schema: clam` gives the playbook and its templates: the input, defaults and derived values. */
@@ -8,11 +8,19 @@ export interface ClamStatic {
   dir: string;
 }
 
-export interface ClamService extends ServicePaths {
+export interface ClamService extends ServicePaths, ReleasePaths {
   name: string;
   source: string | null;
   source_is_package: boolean;
   source_digest: string | null;
+  /** what its virtualenv holds besides the source: uWSGI (or pip alone, for mod_wsgi) and pip_packages */
+  venv_packages: string[];
+  /** names the release of this code and these packages: the same inputs, the same release */
+  release_id: string;
+  /** how many releases stay on the host for rollback */
+  keep_releases: number;
+  /** sh run before `current` is switched to a new release ($RELEASE: its directory) */
+  release_verify: string;
   wsgi: string;
   url_prefix: string;
   uwsgi_port: number;
@@ -33,6 +41,13 @@ export interface ClamService extends ServicePaths {
   public_url: string;
   /** CLAM's interface rendered to HTML by nginx's XSLT filter for browsers */
   server_side_xslt: boolean;
+  /** the systemd socket unit (clam-NAME.socket) that holds 127.0.0.1:uwsgi_port for uWSGI across restarts */
+  socket_unit: string;
+  socket_file: string;
+  /** uWSGI's master FIFO (in the unit's RuntimeDirectory): 'q' shuts it down gracefully */
+  master_fifo: string;
+  /** seconds a stop or restart waits for requests in flight (uWSGI's worker-reload-mercy, mod_wsgi's shutdown-timeout) */
+  graceful_stop_seconds: number;
 }
 
 export interface ClamVars {

@@ -8,8 +8,10 @@ import { renderJson } from '../report/json.js';
 import { ProgressDisplay } from '../report/progress.js';
 import { renderHostReport, renderRecap } from '../report/text.js';
 import { sshConnector } from '../transport/ssh-host.js';
+import { WheelBroker } from '../wheels/wheel-broker.js';
+import { WheelCache, wheelCacheDir } from '../wheels/wheel-cache.js';
 import { EXIT } from './exit-codes.js';
-import { prepareRun, type PrepareOptions } from './prepare.js';
+import { prepareRun, type PreparedRun, type PrepareOptions } from './prepare.js';
 
 export interface ConvergeOptions extends PrepareOptions {
   forks: number;
@@ -43,8 +45,13 @@ export function exitCodeFor(mode: Mode, hosts: HostResult[]): number {
 }
 
 /** apply and plan: the same path, except that plan runs no change. */
-export async function converge(mode: Mode, options: ConvergeOptions): Promise<number> {
+export async function converge(mode: Mode, options: ConvergeOptions, command: string = mode): Promise<number> {
   const prepared = prepareRun(options);
+  return runPrepared(mode, prepared, options, command);
+}
+
+/** Runs a prepared run on its hosts and reports it: apply, plan and rollback. */
+export async function runPrepared(mode: Mode, prepared: PreparedRun, options: ConvergeOptions, command: string = mode): Promise<number> {
   const becomePassword = options.askBecomePass ? await askBecomePassword() : undefined;
   const progress = new ProgressDisplay(mode, options.verbose > 0);
   progress.start(prepared.hosts.map((h) => ({ name: h.name, address: h.connection.address })));
@@ -60,10 +67,11 @@ export async function converge(mode: Mode, options: ConvergeOptions): Promise<nu
     }),
     lockTimeoutSeconds: options.lockTimeout,
     observer: progress,
+    wheels: new WheelBroker(new WheelCache(wheelCacheDir())),
   });
   await progress.stop();
   if (options.json) {
-    process.stdout.write(renderJson(mode, results) + '\n');
+    process.stdout.write(renderJson(command, results) + '\n');
   } else {
     process.stdout.write(renderHostReport(results, mode, options.diff) + '\n');
     process.stdout.write(renderRecap(results, mode) + '\n');

@@ -3,8 +3,9 @@ import { InputError, inputErrorsIn, throwIfAny } from '../core/errors.js';
 import { loadInventory } from '../inventory/load.js';
 import { matchHosts } from '../inventory/limit.js';
 import type { Inventory, InventoryHost } from '../inventory/types.js';
-import { compilePlay } from '../playbook/compile.js';
+import { compilePlay, type RunVariables } from '../playbook/compile.js';
 import { loadPlaybook } from '../playbook/load.js';
+import { withRunMemo } from '../input/run-memo.js';
 import type { CompiledPlay, Playbook } from '../playbook/types.js';
 import { requireFile } from './missing-file.js';
 
@@ -15,6 +16,8 @@ export interface PrepareOptions {
   playbook?: string;
   limit?: string;
   tags?: string[];
+  /** the run variables a command sets (rollback) */
+  run?: Partial<RunVariables>;
 }
 
 export interface PreparedRun {
@@ -39,6 +42,10 @@ function playHostNames(inventory: Inventory, pattern: string): Set<string> {
  * rendered and checked. Throws InputError(s); contacts no host.
  */
 export function prepareRun(options: PrepareOptions): PreparedRun {
+  return withRunMemo(() => prepareHosts(options));
+}
+
+function prepareHosts(options: PrepareOptions): PreparedRun {
   requireFile(options.inventory);
   if (options.playbook !== undefined) requireFile(options.playbook);
   const inventory = loadInventory(options.inventory);
@@ -53,7 +60,7 @@ export function prepareRun(options: PrepareOptions): PreparedRun {
     playbook.plays.forEach((play, index) => {
       if (!playHosts[index]!.has(host.name)) return;
       try {
-        compiled.push(compilePlay(playbook, play, { name: host.name, vars: host.vars, inventoryDir: inventory.dir, location: host.location }, { tags: options.tags }));
+        compiled.push(compilePlay(playbook, play, { name: host.name, vars: host.vars, inventoryDir: inventory.dir, location: host.location }, { tags: options.tags, run: options.run }));
       } catch (error) {
         const found = inputErrorsIn(error);
         if (!found) throw error;

@@ -2,6 +2,12 @@ import { escapeInvisible } from './escape-invisible.js';
 
 export const SECRET_MASK = '********';
 
+/**
+ * Secrets shorter than this (GitLab's minimum for a masked variable) are masked only where they do
+ * not continue a word: a password `ab` must not turn every `about` and `tab` into `********`.
+ */
+export const WHOLE_WORD_BELOW = 8;
+
 /** Secret values known to this run; every output path passes its text through `mask`. */
 export class SecretRegistry {
   private readonly values = new Set<string>();
@@ -28,12 +34,27 @@ export class SecretRegistry {
     this.pattern ??= new RegExp(
       [...this.values]
         .sort((a, b) => b.length - a.length)
-        .map((value) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .map(secretPattern)
         .join('|'),
-      'g',
+      'gu',
     );
     return text.replace(this.pattern, SECRET_MASK);
   }
+}
+
+const WORD_CHARACTER = /[\p{L}\p{N}_]/u;
+
+/**
+ * The value taken literally; a short one only where it does not continue a word: no letter, digit
+ * or `_` just before it when it starts with one, nor just after it when it ends with one.
+ */
+function secretPattern(value: string): string {
+  const literal = value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const characters = [...value];
+  if (characters.length >= WHOLE_WORD_BELOW) return literal;
+  const before = WORD_CHARACTER.test(characters[0]!) ? '(?<![\\p{L}\\p{N}_])' : '';
+  const after = WORD_CHARACTER.test(characters.at(-1)!) ? '(?![\\p{L}\\p{N}_])' : '';
+  return `${before}${literal}${after}`;
 }
 
 /**

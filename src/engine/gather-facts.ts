@@ -1,7 +1,7 @@
 import { mergeFactRequests } from '../facts/merge.js';
 import { parseFactsOutput } from '../facts/parse.js';
 import { buildFactsScript } from '../facts/script.js';
-import type { HostFacts } from '../facts/types.js';
+import type { FactRequest, HostFacts } from '../facts/types.js';
 import { conditionBeforeFacts } from '../playbook/expressions.js';
 import type { CompiledTask } from '../playbook/types.js';
 import type { RemoteHost } from '../transport/remote-host.js';
@@ -21,7 +21,22 @@ export function mayRun(task: CompiledTask): boolean {
 
 /** Everything the tasks need to know about the host, read with ONE remote command and checked complete. */
 export async function gatherFacts(remote: RemoteHost, tasks: CompiledTask[]): Promise<HostFacts> {
-  const requests = mergeFactRequests(tasks.flatMap((t) => (t.kind === 'flush_handlers' || !mayRun(t) ? [] : t.module.facts(t.args))));
+  return readFacts(remote, mergeFactRequests(tasks.flatMap((t) => (t.kind === 'flush_handlers' || !mayRun(t) ? [] : t.module.facts(t.args)))));
+}
+
+/** Facts that depend on the others (a module's lateFacts): read in one more command, added to them. */
+export async function gatherLateFacts(remote: RemoteHost, requests: FactRequest[], facts: HostFacts): Promise<HostFacts> {
+  const late = await readFacts(remote, mergeFactRequests(requests));
+  const merged: Record<string, unknown> = { ...facts };
+  for (const [slot, value] of Object.entries(late)) {
+    const before = merged[slot];
+    // a kind's slot is a map by request; the prelude's facts stay as first read
+    if (value instanceof Map && before instanceof Map) merged[slot] = new Map([...before, ...value]);
+  }
+  return merged as unknown as HostFacts;
+}
+
+async function readFacts(remote: RemoteHost, requests: FactRequest[]): Promise<HostFacts> {
   const result = await remote.run(buildFactsScript(requests));
   if (result.code !== 0) {
     throw new Error(`gathering facts failed (exit ${result.code}): ${result.stderr.trim().split('\n').slice(-5).join('\n')}`);

@@ -1,7 +1,8 @@
 import type { HostFacts } from '../facts/types.js';
-import { gatherFacts } from './gather-facts.js';
+import { gatherFacts, gatherLateFacts } from './gather-facts.js';
 import type { InventoryHost } from '../inventory/types.js';
 import type { CompiledPlay, ModuleTask } from '../playbook/types.js';
+import type { PlannedChange } from '../modules/types.js';
 import { evaluateCondition } from '../playbook/expressions.js';
 import { describeScriptFailure } from '../modules/lib/service-logs.js';
 import { UnreachableError } from '../transport/errors.js';
@@ -9,6 +10,9 @@ import type { ConnectHost, HeldCommand, RemoteHost } from '../transport/remote-h
 import { LOCK_FILE } from '../transport/run-lock.js';
 import type { HostResult, Mode, RunObserver, TaskResult } from './results.js';
 import { unsupportedOsReason } from './supported-os.js';
+import type { WheelBroker } from '../wheels/wheel-broker.js';
+import type { WheelKey } from '../wheels/wheel-key.js';
+import { bringWheels, claimWheelBuilds } from './wheel-exchange.js';
 
 export interface HostRunOptions {
   mode: Mode;
@@ -16,6 +20,8 @@ export interface HostRunOptions {
   connect: ConnectHost;
   lockTimeoutSeconds: number;
   observer: RunObserver;
+  /** the controller's wheel cache, shared by the hosts of the run; without it pip builds what it builds */
+  wheels?: WheelBroker;
 }
 
 class HostFailure extends Error {}
@@ -24,6 +30,9 @@ class HostFailure extends Error {}
 class HostRun {
   private readonly tasks: TaskResult[] = [];
   private readonly notified = new Set<string>();
+  /** changes applied in this run that can be taken back, in order, with the play they belong to */
+  private readonly undoable: { task: ModuleTask; play: CompiledPlay; undo: NonNullable<PlannedChange['undo']> }[] = [];
+  private currentPlay: CompiledPlay | undefined;
   private remote: RemoteHost | undefined;
   private facts!: HostFacts;
   /** a change was applied since the facts were read: what a package install created is not in them */
@@ -60,10 +69,11 @@ class HostRun {
       return { ...base, status: changed ? 'changed' : 'ok', commands: this.remote.commands, tasks: this.tasks };
     } catch (error) {
       const unreachable = error instanceof UnreachableError;
+      const undone = unreachable ? '' : await this.undoChanges();
       return {
         ...base,
         status: unreachable ? 'unreachable' : 'failed',
-        error: (error as Error).message,
+        error: (error as Error).message + undone,
         commands: this.remote?.commands ?? 0,
         tasks: this.tasks,
       };
@@ -78,6 +88,12 @@ class HostRun {
   private async readFacts(): Promise<void> {
     this.facts = await gatherFacts(this.remote!, this.plays.flatMap((p) => [...p.tasks, ...p.handlers.values()]));
     this.factsStale = false;
+  }
+
+  /** The facts a task asks for given the others (what pip would install), just before it is planned. */
+  private async readLateFacts(task: ModuleTask): Promise<void> {
+    const requests = task.module.lateFacts?.(task.args, this.facts) ?? [];
+    if (requests.length > 0) this.facts = await gatherLateFacts(this.remote!, requests, this.facts);
   }
 
   private async acquireLock(remote: RemoteHost): Promise<HeldCommand> {
@@ -99,6 +115,7 @@ class HostRun {
   }
 
   private async runPlay(play: CompiledPlay): Promise<void> {
+    this.currentPlay = play;
     for (const task of play.tasks) {
       if (task.kind === 'flush_handlers') await this.runHandlers(play);
       else await this.runTask(task, false);
@@ -124,7 +141,10 @@ class HostRun {
         this.record({ ...result, status: 'skipped' });
         return;
       }
-      const change = module.plan(task.args, this.facts, { taskName: task.name, inHandler });
+      await this.readLateFacts(task);
+      const broker = this.options.wheels;
+      const wheelState = broker && ((key: WheelKey) => broker.state(key));
+      const change = module.plan(task.args, this.facts, { taskName: task.name, inHandler, ...(wheelState ? { wheelState } : {}) });
       if (!change) {
         this.record(result);
         return;
@@ -135,9 +155,14 @@ class HostRun {
         return;
       }
       Object.assign(result, { status: 'changed', summary: change.summary, ...(change.diff ? { diff: change.diff } : {}) });
+      if (change.wheels && broker) claimWheelBuilds(change.wheels, broker, this.host.name);
       if (this.options.mode === 'apply') {
+        if (change.wheels && broker) {
+          await bringWheels(change.wheels, { remote: this.remote!, broker, host: this.host.name, step: (text) => this.step(text) });
+        }
         await this.execute(change.script, result);
         this.factsStale = true;
+        if (change.undo) this.undoable.push({ task, play: this.currentPlay!, undo: change.undo });
       }
       for (const name of task.notify) this.notified.add(name);
       this.record(result);
@@ -146,6 +171,32 @@ class HostRun {
       this.record({ ...result, status: 'failed', error: message });
       throw new HostFailure(`task '${task.name}' failed: ${message}`);
     }
+  }
+
+  /**
+   * The host failed after changes that can be taken back (a release switched before a failed health
+   * check): take them back, newest first, and run the handlers their tasks notify (a restart onto the
+   * old code). Returns what to add to the host's error.
+   */
+  private async undoChanges(): Promise<string> {
+    if (this.undoable.length === 0 || !this.remote) return '';
+    const done: string[] = [];
+    for (const { task, play, undo } of this.undoable.splice(0).reverse()) {
+      const result: TaskResult = { name: `${task.name} (taken back: the host failed)`, module: task.module.name, status: 'changed', summary: undo.summary };
+      this.step(result.name);
+      try {
+        await this.execute(undo.script, result);
+        this.factsStale = true;
+        this.record(result);
+        done.push(...undo.summary);
+        for (const name of task.notify) this.notified.add(name);
+        await this.runHandlers(play);
+      } catch (error) {
+        this.record({ ...result, status: 'failed', error: (error as Error).message });
+        return `; taking it back failed too: ${(error as Error).message}`;
+      }
+    }
+    return done.length > 0 ? `; taken back: ${done.join('; ')}` : '';
   }
 
   private async execute(script: string, result: TaskResult): Promise<void> {

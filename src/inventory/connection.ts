@@ -34,13 +34,27 @@ export function connectionSettings(name: string, vars: Vars, inventoryDir: strin
     for (const key of names) if (vars[key] !== undefined && vars[key] !== null) return [key, vars[key]];
     return undefined;
   };
-  const text = (names: readonly string[], allowNumber = false): string | undefined => {
+  const text = (names: readonly string[]): string | undefined => {
     const found = pick(names);
     if (!found) return undefined;
     const [key, value] = found;
     if (typeof value === 'string' && value !== '') return value;
-    if (allowNumber && typeof value === 'number') return String(value);
     return fail(key, `${key} must be a non-empty string, not ${JSON.stringify(value)}`);
+  };
+  /**
+   * A password: a string, or a number taken as its digits (as Ansible does). Anything else is an
+   * error that names the kind of value, never the value: a mapping or list may hold the password.
+   */
+  const secretText = (names: readonly string[]): string | undefined => {
+    const found = pick(names);
+    if (!found) return undefined;
+    const [key, value] = found;
+    const password = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
+    if (password !== undefined && password !== '') {
+      secrets.add(password);
+      return password;
+    }
+    return fail(key, `${key} must be a non-empty string (a number is taken as its digits), not ${kindOfValue(value)}`);
   };
   const flag = (names: readonly string[]): boolean | undefined => {
     const found = pick(names);
@@ -54,10 +68,8 @@ export function connectionSettings(name: string, vars: Vars, inventoryDir: strin
   const address = text(NAMES.host) ?? name;
   const port = readPort(pick(NAMES.port), fail);
   const user = text(NAMES.user) ?? 'root';
-  const password = text(NAMES.password, true);
-  const becomePassword = text(NAMES.becomePassword, true);
-  if (password !== undefined) secrets.add(password);
-  if (becomePassword !== undefined) secrets.add(becomePassword);
+  const password = secretText(NAMES.password);
+  const becomePassword = secretText(NAMES.becomePassword);
   const become = flag(NAMES.become) ?? false;
   let hostKeyChecking = flag(NAMES.hostKeyChecking) ?? true;
 
@@ -97,6 +109,14 @@ export function connectionSettings(name: string, vars: Vars, inventoryDir: strin
   if (becomePassword !== undefined) settings.becomePassword = becomePassword;
   if (knownHostsFile !== undefined) settings.knownHostsFile = knownHostsFile;
   return settings;
+}
+
+/** What a value is, without showing it: for values that may be secrets. */
+function kindOfValue(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object' && value !== null) return 'a mapping';
+  if (value === '') return 'an empty string';
+  return `a ${typeof value}`;
 }
 
 function readPort(found: [string, unknown] | undefined, fail: (key: string, message: string) => undefined): number | undefined {

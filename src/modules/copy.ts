@@ -1,14 +1,15 @@
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { FileFact, TreeFact } from '../facts/types.js';
 import { ignoreFilter, type IgnoreScope } from '../input/source-ignore.js';
+import { memoizedInRun } from '../input/run-memo.js';
 import { PlanError, defineModule, type PlannedChange } from './types.js';
 import { attributeChanges, attributeCommands, type WantedAttributes } from './lib/attributes.js';
 import { planFileContent } from './lib/file-content.js';
 import { sha256 } from './lib/file-content.js';
 import { describeFileType, needFact } from './lib/facts.js';
-import { absolutePathSchema, accountNameSchema, formatMode, modeSchema } from './lib/mode.js';
+import { absolutePathSchema, accountNameSchema, defaultFileMode, formatMode, modeSchema } from './lib/mode.js';
 import { script, shellQuote } from './lib/shell.js';
 import { noInterruptedValidationProbe, PUT_FUNCTION, putFile } from './lib/write-file.js';
 
@@ -47,7 +48,8 @@ export interface LocalEntry {
   linkTarget?: string;
 }
 
-export type LocalSource = { kind: 'file'; content: Buffer } | { kind: 'directory'; entries: LocalEntry[] };
+/** A file's `mode` is its local mode when it is read from a file (not given as `content`). */
+export type LocalSource = { kind: 'file'; content: Buffer; mode?: number } | { kind: 'directory'; entries: LocalEntry[] };
 
 export type CopyArgs = z.output<typeof schema>;
 
@@ -58,6 +60,10 @@ export interface PreparedCopy extends CopyArgs {
 
 /** What is uploaded from a local directory: everything but what the ignore rules of `scope` leave out. */
 export function readLocalDirectory(root: string, scope: IgnoreScope): LocalEntry[] {
+  return memoizedInRun(`readLocalDirectory\0${scope}\0${resolve(root)}`, () => readDirectory(root, scope));
+}
+
+function readDirectory(root: string, scope: IgnoreScope): LocalEntry[] {
   const ignored = ignoreFilter(root, scope);
   const entries: LocalEntry[] = [];
   const walk = (relative: string) => {
@@ -91,7 +97,7 @@ export const copy = defineModule({
     } catch (error) {
       throw new Error(`cannot read ${args.src} (${path}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    if (!isDirectory) return { ...args, source: { kind: 'file', content: readFileSync(path) } };
+    if (!isDirectory) return { ...args, source: { kind: 'file', content: readFileSync(path), mode: statSync(path).mode & 0o7777 } };
     if (args.validate) throw new Error('validate works with a single file, not with a directory as src');
     const scope = args.exclude_local_clutter ? 'service-source' : 'directory';
     return { ...args, source: { kind: 'directory', entries: readLocalDirectory(path, scope) } };
@@ -105,22 +111,16 @@ export const copy = defineModule({
   },
   plan(args, facts) {
     const source = args.source;
-    const want: WantedAttributes = { mode: args.mode, owner: args.owner, group: args.group };
     if (source.kind === 'file') {
+      // like every file of a copied directory: never more open on the host than locally
+      const mode = args.mode ?? (source.mode === undefined ? undefined : defaultFileMode(source.mode));
+      const want: WantedAttributes = { mode, owner: args.owner, group: args.group };
       const interruptedValidation = args.validate !== undefined && needFact(facts.probes, noInterruptedValidationProbe(args.dest), 'probe') !== 0;
       return planFileContent({ path: args.dest, content: source.content, ...want, validate: args.validate, interruptedValidation }, needFact(facts.files, args.dest, 'file'));
     }
     return planDirectoryCopy(args, source.entries, needFact(facts.files, args.dest, 'file'), needFact(facts.trees, args.dest, 'directory'));
   },
 });
-
-/**
- * A file below a copied directory without an explicit mode: 0644, 0755 if executable, but never more
- * than its local mode: a file kept private on the controller (0600, 0640) stays so on the host.
- */
-export function defaultFileMode(localMode: number): number {
-  return (localMode & 0o111 ? 0o755 : 0o644) & localMode;
-}
 
 /** Summary lines shown for a directory copy before they are counted instead. */
 const MAX_SUMMARY_LINES = 40;

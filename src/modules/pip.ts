@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { VenvFact } from '../facts/types.js';
-import { defineModule } from './types.js';
+import type { HostFacts, VenvFact } from '../facts/types.js';
+import { pipResolutionKey, type PipResolutionRequest } from '../facts/kinds/pip-resolution.js';
+import { pipEnvironment, type PipSettings } from '../wheels/host-pip.js';
+import { HOST_WHEEL_DIRECTORY } from '../wheels/host-scripts.js';
+import { describeWheelSource, planWheels, type WheelNeed } from '../wheels/wheel-plan.js';
+import { defineModule, type PlanContext } from './types.js';
 import { needFact } from './lib/facts.js';
 import { absolutePathSchema } from './lib/mode.js';
 import { isSatisfied, parseRequirement } from './lib/pep440.js';
@@ -55,11 +59,59 @@ function unsatisfied(args: PipArgs, venv: VenvFact): { entry: string; why: strin
   return result;
 }
 
+function pending(args: PipArgs, venvFact: VenvFact): { entry: string; why: string }[] {
+  return venvFact.exists ? unsatisfied(args, venvFact) : args.name.map((entry) => ({ entry, why: 'new virtualenv' }));
+}
+
+/** The dry run that tells which of the pending entries (and their dependencies) pip would build. */
+function resolutionRequest(args: PipArgs, entries: string[]): PipResolutionRequest {
+  return { ...pipSettings(args), requirements: entries };
+}
+
+function pipSettings(args: PipArgs): PipSettings {
+  return {
+    virtualenv: args.virtualenv,
+    virtualenv_command: args.virtualenv_command,
+    ...(args.index_url ? { index_url: args.index_url } : {}),
+    ...(args.trusted_host ? { trusted_host: args.trusted_host } : {}),
+    ...(args.extra_args ? { extra_args: args.extra_args } : {}),
+  };
+}
+
+/**
+ * The wheels this host gets from the controller's cache or builds for it, and the summary lines:
+ * "install uwsgi==2.0.21 (new virtualenv; build wheel, then cache)".
+ */
+function wheelLines(pendingEntries: { entry: string; why: string }[], needs: WheelNeed[]): string[] {
+  const unmatched = new Set(needs);
+  const lines = pendingEntries.map(({ entry, why }) => {
+    const need = isHostPath(entry) ? undefined : needs.find((n) => n.name === parseRequirement(entry).name);
+    if (!need) return `install ${entry} (${why})`;
+    unmatched.delete(need);
+    return `install ${need.name}==${need.version} (${why}; ${describeWheelSource(need)})`;
+  });
+  for (const need of unmatched) lines.push(`install ${need.name}==${need.version} (a dependency; ${describeWheelSource(need)})`);
+  return lines;
+}
+
+function planNeeds(args: PipArgs, facts: HostFacts, entries: string[], context: PlanContext): { needs: WheelNeed[]; note?: string } {
+  if (!context.wheelState) return { needs: [] };
+  const fact = facts.pipResolutions?.get(pipResolutionKey(resolutionRequest(args, entries)));
+  if (!fact) return { needs: [] };
+  if ('unavailable' in fact) return { needs: [], note: `wheel cache: ${fact.unavailable}` };
+  return { needs: planWheels(fact.resolution, facts.os, context.wheelState) };
+}
+
 export const pip = defineModule({
   name: 'pip',
   schema,
   facts: (args) => [{ kind: 'venv', path: args.virtualenv }],
-  plan(args, facts) {
+  lateFacts(args, facts) {
+    const venvFact = facts.venvs.get(args.virtualenv);
+    const entries = venvFact ? pending(args, venvFact).map(({ entry }) => entry) : [];
+    return entries.length > 0 ? [{ kind: 'pip_resolution', ...resolutionRequest(args, entries) }] : [];
+  },
+  plan(args, facts, context) {
     const venvFact = needFact(facts.venvs, args.virtualenv, 'virtualenv');
     const venv = shellQuote(args.virtualenv);
     const summary: string[] = [];
@@ -78,18 +130,19 @@ export const pip = defineModule({
         `fi`,
       );
     }
-    const pending = venvFact.exists ? unsatisfied(args, venvFact) : args.name.map((entry) => ({ entry, why: 'new virtualenv' }));
-    if (pending.length === 0 && commands.length === 0) return null;
-    if (pending.length > 0) {
-      for (const { entry, why } of pending) summary.push(`install ${entry} (${why})`);
-      // the index URL may carry credentials: it goes through the environment, not argv
-      if (args.index_url) commands.push(`export PIP_INDEX_URL=${shellQuote(args.index_url)}`);
-      if (args.trusted_host) commands.push(`export PIP_TRUSTED_HOST=${shellQuote(args.trusted_host.join(' '))}`);
-      commands.push(
-        'export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PIP_ROOT_USER_ACTION=ignore',
-        `${venv}/bin/pip install -q ${args.extra_args ? `${args.extra_args} ` : ''}${pending.map(({ entry }) => shellQuote(entry)).join(' ')}`,
-      );
-      const paths = pending.map(({ entry }) => entry).filter(isHostPath);
+    const toInstall = pending(args, venvFact);
+    if (toInstall.length === 0 && commands.length === 0) return null;
+    let needs: WheelNeed[] = [];
+    if (toInstall.length > 0) {
+      const planned = planNeeds(args, facts, toInstall.map(({ entry }) => entry), context);
+      needs = planned.needs;
+      summary.push(...wheelLines(toInstall, needs), ...(planned.note ? [planned.note] : []));
+      commands.push(...pipEnvironment(args));
+      // pip takes a wheel over the sdist of the same version: the wheels the engine brought
+      if (needs.length > 0) commands.push(HOST_WHEEL_DIRECTORY, 'export PIP_FIND_LINKS="$cp_wheels"');
+      commands.push(`${venv}/bin/pip install -q ${args.extra_args ? `${args.extra_args} ` : ''}${toInstall.map(({ entry }) => shellQuote(entry)).join(' ')}`);
+      if (needs.length > 0) commands.push('rm -rf -- "$cp_wheels"');
+      const paths = toInstall.map(({ entry }) => entry).filter(isHostPath);
       if (paths.length > 0) {
         commands.push(`mkdir -p ${venv}/${MARKER_DIR}`);
         for (const path of paths) {
@@ -97,6 +150,6 @@ export const pip = defineModule({
         }
       }
     }
-    return { summary, script: script(...commands) };
+    return { summary, script: script(...commands), ...(needs.length > 0 ? { wheels: { needs, pip: pipSettings(args) } } : {}) };
   },
 });

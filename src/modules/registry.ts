@@ -4,6 +4,7 @@ import { copy } from './copy.js';
 import { file } from './file.js';
 import { httpCheck } from './http-check.js';
 import { pip } from './pip.js';
+import { release } from './release.js';
 import { service } from './service.js';
 import { takeover } from './takeover.js';
 import { template } from './template.js';
@@ -24,6 +25,7 @@ export const modules: Record<string, AnyModule> = {
   command,
   http_check: httpCheck,
   takeover,
+  release,
 };
 
 export function registerModule(module: AnyModule): void {

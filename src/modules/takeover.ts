@@ -55,6 +55,9 @@ function keepScript(args: TakeoverArgs, file: string, move: boolean): string {
 /** Stops a program holding a port: its unit is stopped and disabled; a process of no unit is signalled. */
 function stopScript(holder: PortHolder): string {
   if (holder.stop === 'unit') return `systemctl disable --now ${shellQuote(holder.unit)}`;
+  // systemd holds a socket for a unit it did not name: never signal PID 1
+  if (holder.root.pid === 1) return `echo 'the port is held by systemd (PID 1) for a socket unit: stop that unit by hand (systemctl list-sockets names it)' >&2
+exit 1`;
   const signal = stopSignal(holder.root);
   const pids = holder.pids.join(' ');
   // the first process takes its workers along; what is left after 15 s is killed, if it is still the same program

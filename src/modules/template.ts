@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { defineModule } from './types.js';
 import { planFileContent } from './lib/file-content.js';
 import { needFact } from './lib/facts.js';
 import { absolutePathSchema, accountNameSchema, modeSchema } from './lib/mode.js';
-import { renderTemplate } from './lib/render.js';
+import { readTemplateText, renderTemplate } from './lib/render.js';
 import { noInterruptedValidationProbe } from './lib/write-file.js';
 
 const schema = z.strictObject({
@@ -32,7 +31,7 @@ export const template = defineModule({
     const path = context.resolveTemplate(args.src);
     let source: string;
     try {
-      source = readFileSync(path, 'utf8');
+      source = readTemplateText(path);
     } catch (error) {
       throw new Error(`cannot read the template ${args.src} (${path}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }

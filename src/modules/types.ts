@@ -1,5 +1,8 @@
 import type { z } from 'zod';
 import type { FactRequest, HostFacts } from '../facts/types.js';
+import type { WheelState } from '../wheels/wheel-broker.js';
+import type { WheelKey } from '../wheels/wheel-key.js';
+import type { WheelWork } from '../wheels/wheel-plan.js';
 
 /**
  * What a module would do to a host: computed purely from (arguments, facts), shown by `plan`,
@@ -17,6 +20,16 @@ export interface PlannedChange {
    * the script's non-zero exit fails the host
    */
   check?: true;
+  /**
+   * how to take the change back when the host fails later in the run (a release switched before a
+   * failed health check): the engine runs it, then the handlers the task notifies
+   */
+  undo?: { summary: string[]; script: string };
+  /**
+   * wheels the engine brings to the host before the script runs (pip): uploaded from the
+   * controller's wheel cache, or built here once and kept there; the script installs from them
+   */
+  wheels?: WheelWork;
 }
 
 export interface PlanContext {
@@ -24,6 +37,8 @@ export interface PlanContext {
   taskName: string;
   /** true when running from a handler (service restarted/reloaded are only allowed there) */
   inHandler: boolean;
+  /** where a wheel of the controller's cache is for this run; absent: no wheel cache */
+  wheelState?: (key: WheelKey) => WheelState;
 }
 
 /** What prepare() may use on the controller, before any host is contacted. */
@@ -53,6 +68,11 @@ export interface ModuleDefinition<Args = unknown, Prepared = Args> {
   prepare?(args: Args, context: PrepareContext): Prepared;
   /** the facts plan() reads; the engine gathers all tasks' requests in one remote command */
   facts(args: Prepared): FactRequest[];
+  /**
+   * facts that only matter given the first ones (what pip would install, asked only when the
+   * virtualenv lacks something): read just before plan(), in one more command, when not empty
+   */
+  lateFacts?(args: Prepared, facts: HostFacts): FactRequest[];
   /** pure: null when the host already is as the arguments say. Throws PlanError when it can't go on. */
   plan(args: Prepared, facts: HostFacts, context: PlanContext): PlannedChange | null;
 }

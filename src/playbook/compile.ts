@@ -17,6 +17,29 @@ export interface HostInput extends SchemaHost {
 export interface CompileOptions {
   /** --tags: only tasks carrying one of these (or `always`) */
   tags?: string[];
+  /** values of the run variables the command sets (see RUN_VARIABLES) */
+  run?: Partial<RunVariables>;
+}
+
+/**
+ * Variables a command sets for every host, beside inventory_hostname: a playbook can tell from them
+ * what the run is for. An inventory may not set them.
+ */
+export interface RunVariables {
+  /** `rollback`: which service (null: every one) goes back to which release ('previous' or a name) */
+  clamprovision_rollback: { service: string | null; to: string } | null;
+}
+
+const RUN_VARIABLE_DEFAULTS: RunVariables = { clamprovision_rollback: null };
+
+function runVariables(host: HostInput, run: Partial<RunVariables> | undefined): Scope {
+  const reserved = ['inventory_hostname', ...Object.keys(RUN_VARIABLE_DEFAULTS)];
+  throwIfAny(
+    reserved
+      .filter((name) => Object.hasOwn(host.vars, name))
+      .map((name) => new InputError(`${name} is set by clamprovision for every host; an inventory may not set it`, locate(host.vars, name) ?? host.location)),
+  );
+  return { inventory_hostname: host.name, ...RUN_VARIABLE_DEFAULTS, ...run } as Scope;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -45,10 +68,10 @@ function resolveLocal(path: string, playbookDir: string, inventoryDir: string): 
 }
 
 /** Variables of one host in one play: defaults < inventory < play vars; then the play's vars schema. */
-export function playScope(play: PlaySpec, host: HostInput): Scope {
+export function playScope(play: PlaySpec, host: HostInput, run?: Partial<RunVariables>): Scope {
   // spreadLocated keeps each variable's file position, so errors about it still point at its line.
   const merged = spreadLocated(play.defaults, host.vars);
-  const withPlayVars = spreadLocated(merged, renderValue(play.vars, merged) as Scope, { inventory_hostname: host.name });
+  const withPlayVars = spreadLocated(merged, renderValue(play.vars, merged) as Scope, runVariables(host, run));
   if (play.varsSchema === undefined) return withPlayVars;
   const known = [...varsSchemaVariables(play.varsSchema), ...Object.keys(play.defaults), ...Object.keys(play.vars)];
   const misspelt = misspeltVariables(host.vars, known);
@@ -171,7 +194,7 @@ function selectedByTags(task: TaskSpec, tags: string[] | undefined): boolean {
 
 /** Everything one host will run in one play, checked before any host is contacted. */
 export function compilePlay(playbook: Playbook, play: PlaySpec, host: HostInput, options: CompileOptions = {}): CompiledPlay {
-  const scope = playScope(play, host);
+  const scope = playScope(play, host, options.run);
   const compiler = new TaskCompiler(playbook, host);
   const tasks = play.tasks.filter((t) => selectedByTags(t, options.tags)).flatMap((t) => compiler.compile(t, scope));
   const handlers = new Map<string, CompiledTask>();

@@ -1,8 +1,8 @@
 import { secrets } from '../core/secrets.js';
-import { summarize, type HostResult, type Mode } from '../engine/results.js';
+import { summarize, type HostResult } from '../engine/results.js';
 
 /** The SPEC's --json document (the only thing on stdout). */
-export function renderJson(command: Mode, hosts: HostResult[]): string {
+export function renderJson(command: string, hosts: HostResult[]): string {
   const document = {
     command,
     hosts: hosts.map((host) => ({

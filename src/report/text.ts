@@ -1,4 +1,4 @@
-import pc from 'picocolors';
+import { pc } from './colors.js';
 import { secrets } from '../core/secrets.js';
 import type { HostResult, Mode, TaskResult } from '../engine/results.js';
 import { hostLabel, hostRecap } from './progress.js';

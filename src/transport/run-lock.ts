@@ -8,10 +8,17 @@ export const LOCK_DIRECTORY = '/run/clamprovision';
 export const LOCK_FILE = `${LOCK_DIRECTORY}/lock`;
 export const LOCKED_LINE = 'CLAMPROVISION-LOCKED';
 
+/**
+ * sh: sets cp_private to clamprovision's own directory on the host, the lock's (root) or the login's
+ * runtime directory: only its owner can write there. The lock makes and checks it.
+ */
+export const PRIVATE_DIRECTORY_SHELL = `if [ "$(id -u)" = 0 ]; then cp_private=${LOCK_DIRECTORY}; else cp_private="\${XDG_RUNTIME_DIR:-$HOME}/.clamprovision"; fi`;
+
 /** Holding the lock is tied to the SSH session: a dropped connection releases it, so no stale lock remains. */
 export function lockScript(timeoutSeconds: number): string {
   return [
-    `if [ "$(id -u)" = 0 ]; then d=${LOCK_DIRECTORY}; else d="\${XDG_RUNTIME_DIR:-$HOME}/.clamprovision"; fi`,
+    PRIVATE_DIRECTORY_SHELL,
+    'd=$cp_private',
     'mkdir -p -m 0700 "$d" || exit 1',
     // an existing directory must be ours and closed to others: a lock others can open, others can hold
     `[ -O "$d" ] && [ "$(stat -c %a "$d")" = 700 ] || { echo "the lock directory $d is not owned by $(id -un) with mode 0700" >&2; exit 1; }`,

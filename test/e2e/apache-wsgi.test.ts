@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labAvailable, labHosts, labUnavailableReason, sshExec, type LabHost } from '../lab/hosts.js';
 import { waitFor } from '../faults/helpers.js';
-import { apply, changedTasks, explain, hello, helloSource, httpGet, ipv4Rules, mainPid, onHost, ufwStatus, writeInventory } from './helpers.js';
+import { apply, changedTasks, explain, hello, helloSource, apacheMainPid, httpGet, ipv4Rules, onHost, ufwStatus, writeInventory } from './helpers.js';
 
 const HOST = 'e2e-apache-wsgi';
 let host: LabHost;
@@ -37,7 +37,7 @@ interface ApacheGeneration {
 
 async function apacheGeneration(): Promise<ApacheGeneration> {
   const restartsLogged = Number(await onHost(host, "grep -c 'SIGUSR1 received\\|SIGHUP received\\|SIGWINCH received' /var/log/apache2/error.log || true"));
-  const main = await mainPid(host, 'apache2');
+  const main = await apacheMainPid(host);
   const workers = (await onHost(host, `ps --ppid ${main} -o pid=,args= | grep -v '(wsgi:' | awk '{print $1}'`)).split('\n').filter(Boolean).map(Number);
   return { restartsLogged, workers };
 }
@@ -92,18 +92,18 @@ serial('ufw allows exactly SSH and HTTP', async (t) => {
 });
 
 serial('a second apply changes nothing and does not reload Apache', async (t) => {
-  const apachePid = await mainPid(host, 'apache2');
+  const apachePid = await apacheMainPid(host);
   const before = await apacheGeneration();
   t.true(before.workers.length > 0, 'Apache has worker processes to compare');
   const result = await apply(inventory);
   t.is(result.code, 0, explain(result));
   t.deepEqual(changedTasks(result, HOST), []);
-  t.is(await mainPid(host, 'apache2'), apachePid);
+  t.is(await apacheMainPid(host), apachePid);
   assertNotReloaded(t, before, await apacheGeneration());
 });
 
 serial("changing one service's env restarts its daemon only, without reloading Apache", async (t) => {
-  const apachePid = await mainPid(host, 'apache2');
+  const apachePid = await apacheMainPid(host);
   const before = await apacheGeneration();
   const helloDaemons = await daemonPids('clam-hello\\)');
   const hello2Daemons = await daemonPids('clam-hello2');
@@ -114,7 +114,7 @@ serial("changing one service's env restarts its daemon only, without reloading A
   const result = await apply(changed);
   t.is(result.code, 0, explain(result));
   t.false(changedTasks(result, HOST).includes('reload apache2'));
-  t.is(await mainPid(host, 'apache2'), apachePid);
+  t.is(await apacheMainPid(host), apachePid);
   assertNotReloaded(t, before, await apacheGeneration());
   t.is((await httpGet(`http://${host.address}/hello/foo`)).body, 'SCRIPT_NAME=/hello\nPATH_INFO=/foo\nGREETING=changed\n');
   await waitFor('the changed service to run in a new daemon process', () => replaced('clam-hello2', hello2Daemons), 30_000);
@@ -154,11 +154,22 @@ serial("changing one service's virtualenv restarts its daemon only, without relo
   const before = await apacheGeneration();
   const helloDaemons = await daemonPids('clam-hello\\)');
   const hello2Daemons = await daemonPids('clam-hello2');
-  t.is((await sshExec(host, '/opt/clam/hello2/venv/bin/python -c "import wheel"')).code, 1, 'wheel is not in the virtualenv before');
+  t.is((await sshExec(host, '/opt/clam/hello2/current/venv/bin/python -c "import wheel"')).code, 1, 'wheel is not in the virtualenv before');
   const result = await apply(withHello2({ source: codeChanged, pip_packages: ['wheel'] }));
   t.is(result.code, 0, explain(result));
-  t.deepEqual(changedTasks(result, HOST), ['Python packages of hello2', 'restart mod_wsgi daemons of hello2']);
-  t.is(await onHost(host, '/opt/clam/hello2/venv/bin/python -c "import wheel; print(1)"'), '1');
+  // a new virtualenv is a new release of hello2 (its code and packages), switched to and restarted
+  const changed = changedTasks(result, HOST);
+  const release = /^Switch hello2 to release ([0-9a-f]{12})$/.exec(changed.find((task) => task.startsWith('Switch hello2')) ?? '')?.[1];
+  t.truthy(release, changed.join('\n'));
+  t.deepEqual(changed, [
+    `Release ${release} of hello2`,
+    `Source directory of hello2's release ${release} (uWSGI's chdir, mod_wsgi's home)`,
+    'Upload the source of hello2',
+    'Python packages of hello2',
+    `Switch hello2 to release ${release}`,
+    'restart mod_wsgi daemons of hello2',
+  ]);
+  t.is(await onHost(host, '/opt/clam/hello2/current/venv/bin/python -c "import wheel; print(1)"'), '1');
   t.is((await httpGet(`http://${host.address}/hello/foo`)).status, 200);
   await waitFor('the changed service to run in a new daemon process', () => replaced('clam-hello2', hello2Daemons), 30_000);
   t.is(await daemonPids('clam-hello\\)'), helloDaemons, 'the other service kept its daemon processes');

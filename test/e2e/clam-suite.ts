@@ -15,7 +15,7 @@ import test, { type ExecutionContext } from 'ava';
 import { runClamJob } from '../lab/clam-client.js';
 import { labAvailable, labHosts, labIndexTrustedHost, labUnavailableReason, type LabHost, type Suite } from '../lab/hosts.js';
 import { browserAvailable, closeBrowser, openPage } from './browser.js';
-import { apply, changedTasks, childPids, cli, explain, httpGet, mainPid, onHost, repoRoot, writeInventory, type CliRun } from './helpers.js';
+import { apply, changedTasks, apacheMainPid, childPids, cli, explain, httpGet, mainPid, onHost, repoRoot, writeInventory, type CliRun } from './helpers.js';
 
 export const shoutSource = `${repoRoot}/examples/shout`;
 
@@ -66,10 +66,9 @@ function baseUrlOf(xml: string): string | undefined {
 async function servingProcesses(deployment: ClamDeployment, webserver: ClamWebserver): Promise<unknown> {
   const { host } = deployment;
   if (webserver === 'apache-wsgi') {
-    return { apache: await mainPid(host, 'apache2'), daemons: await onHost(host, "pgrep -f '^.wsgi:clam-' | sort -n | tr '\\n' ' '") };
+    return { apache: await apacheMainPid(host), daemons: await onHost(host, "pgrep -f '^.wsgi:clam-' | sort -n | tr '\\n' ' '") };
   }
-  const webserverUnit = webserver === 'nginx' ? 'nginx' : 'apache2';
-  const webserverPid = await mainPid(host, webserverUnit);
+  const webserverPid = webserver === 'nginx' ? await mainPid(host, 'nginx') : await apacheMainPid(host);
   return {
     shout: await mainPid(host, 'clam-shout'),
     shoutroot: await mainPid(host, 'clam-shoutroot'),

@@ -74,6 +74,17 @@ export async function mainPid(host: LabHost, unit: string): Promise<number> {
   return Number(await onHost(host, `systemctl show -p MainPID --value ${unit}`));
 }
 
+/**
+ * Apache's main process, from the pid file Apache writes itself. Not systemd's MainPID: Debian's
+ * apache2.service is Type=forking without a PIDFile, so systemd guesses the main process, and on a
+ * loaded machine the guess fails (MainPID=0, and 0 = 0 would prove nothing).
+ */
+export async function apacheMainPid(host: LabHost): Promise<number> {
+  const pid = Number(await onHost(host, 'p=$(cat /run/apache2/apache2.pid) && [ "$(cat /proc/$p/comm)" = apache2 ] && echo "$p"'));
+  if (!(pid > 0)) throw new Error(`on ${host.name}: no Apache main process in /run/apache2/apache2.pid`);
+  return pid;
+}
+
 export async function processUser(host: LabHost, pid: number): Promise<string> {
   return onHost(host, `ps -o user= -p ${pid}`);
 }

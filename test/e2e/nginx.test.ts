@@ -9,6 +9,7 @@ import { labAvailable, labHosts, labUnavailableReason, type LabHost } from '../l
 import {
   apply,
   changedTasks,
+  apacheMainPid,
   childPids,
   cli,
   explain,
@@ -198,13 +199,13 @@ serial('Apache + mod_proxy_uwsgi: uWSGI unreachable, units as clam, ufw allows e
 });
 
 serial('Apache + mod_proxy_uwsgi: a second apply changes nothing and reloads nothing', async (t) => {
-  const apachePid = await mainPid(host, 'apache2');
+  const apachePid = await apacheMainPid(host);
   const children = await childPids(host, apachePid);
   const pids = [await mainPid(host, 'clam-hello'), await mainPid(host, 'clam-hello2')];
   const result = await apply(writeInventory([host], apacheVars()));
   t.is(result.code, 0, explain(result));
   t.deepEqual(changedTasks(result, HOST), []);
-  t.is(await mainPid(host, 'apache2'), apachePid);
+  t.is(await apacheMainPid(host), apachePid);
   t.deepEqual(await childPids(host, apachePid), children, 'Apache was not reloaded (a graceful reload replaces its children)');
   t.deepEqual([await mainPid(host, 'clam-hello'), await mainPid(host, 'clam-hello2')], pids);
 });

@@ -41,7 +41,7 @@ serial('the inventory, .env, .git and a virtualenv in the source directory are n
   const result = await apply(writeInventoryInSource('first'));
   t.is(result.code, 0, explain(result));
   t.is((await httpGet(`http://${host.address}/hello/foo`)).status, 200);
-  const uploaded = (await onHost(host, 'cd /opt/clam/hello/src && find . -mindepth 1 | sort')).split('\n');
+  const uploaded = (await onHost(host, 'cd /opt/clam/hello/current/src && find . -mindepth 1 | sort')).split('\n');
   t.true(uploaded.includes('./hello.wsgi'), uploaded.join(' '));
   for (const left of ['./inventory.yml', './.env', './.git', './venv']) t.false(uploaded.includes(left), `${left} is on the host`);
   t.is(await onHost(host, 'grep -rl not-for-the-server /opt/clam /etc/clam || true'), '');

@@ -6,14 +6,13 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { becomeVars, labAvailable, labHosts, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { netnsName } from '../lab/network.js';
 import { onHost } from '../e2e/helpers.js';
-import { explain, faultsFixtures, hostReport, onHostInBackground, runCli, startCli, waitFor, writeInventoryFor } from './helpers.js';
+import { explain, faultsFixtures, faultsTempDir, hostReport, onHostInBackground, runCli, startCli, waitFor, writeInventoryFor } from './helpers.js';
 
 const slowPlaybook = join(faultsFixtures, 'slow.yml');
 const bigFilePlaybook = join(faultsFixtures, 'big-file.yml');
@@ -84,7 +83,7 @@ serial('the SSH session is killed during a slow task: that host fails, the other
 });
 
 serial('killed while writing a file: the old file stays whole, a re-run writes the new one and leaves no temporary file', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'clamprovision-big-'));
+  const dir = faultsTempDir('big');
   const oldFile = join(dir, 'old.dat');
   const newFile = join(dir, 'new.dat');
   const oldContent = randomBytes(64 * 1024);

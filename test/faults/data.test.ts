@@ -4,12 +4,11 @@
  * of webserver to Apache + mod_wsgi (nginx -> Apache + mod_proxy_uwsgi is in test/e2e/nginx.test.ts).
  */
 import test from 'ava';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { labAvailable, labHosts, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { hello, helloSource, httpGet, onHost, unitState } from '../e2e/helpers.js';
-import { explain, hostReport, runCli, writeInventoryFor } from './helpers.js';
+import { explain, faultsTempDir, hostReport, runCli, writeInventoryFor } from './helpers.js';
 
 if (!labAvailable) test.skip(labUnavailableReason, () => {});
 
@@ -21,7 +20,7 @@ const BETA_DATA = '/srv/clam/beta';
 test.before(async () => {
   if (!labAvailable) return;
   [host] = (await labHosts(['fault12'], { fresh: true })) as [LabHost];
-  source = join(mkdtempSync(join(tmpdir(), 'clamprovision-data-')), 'app');
+  source = join(faultsTempDir('data'), 'app');
   cpSync(helloSource, source, { recursive: true });
 });
 
@@ -67,7 +66,7 @@ serial('a redeploy with new code and a new environment keeps the data', async (t
   const redeploy = await runCli(['apply', inventory([alpha('two'), beta()]), '--json']);
   t.is(redeploy.code, 0, explain(redeploy));
   t.is(hostReport(redeploy, host.name)?.status, 'changed');
-  t.is(await onHost(host, 'cat /opt/clam/alpha/src/VERSION'), '2', 'the new code is deployed');
+  t.is(await onHost(host, 'cat /opt/clam/alpha/current/src/VERSION'), '2', 'the new code is deployed');
   t.is((await httpGet(`http://${host.address}/alpha/x`)).body, 'SCRIPT_NAME=/alpha\nPATH_INFO=/x\nGREETING=two\n');
   t.is(await dataFingerprint(ALPHA_DATA), alphaData, 'alpha data after the redeploy');
   t.is(await dataFingerprint(BETA_DATA), betaData, 'beta data after the redeploy');

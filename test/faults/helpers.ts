@@ -2,9 +2,10 @@
  * Helpers of the fault tests (issue 7): run the real CLI (in the foreground or in the background),
  * poll with a bound, run things on a lab host in the background, read host-key fingerprints.
  */
+import test from 'ava';
 import { shellQuote } from '../../src/core/shell-quote.js';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +14,27 @@ import { repoRoot } from '../helpers/cli.js';
 
 export { explain, hostReport, runCli, startCli, type CliRun } from '../helpers/cli.js';
 import { sshExec, type LabHost } from '../lab/hosts.js';
+import { SUBNET_PREFIX } from '../lab/state.js';
 
 export const faultsFixtures = join(repoRoot, 'test', 'fixtures', 'faults');
+
+/** The one temporary directory of this test file (ava runs each file in a process of its own). */
+let fileTempDir: string | undefined;
+
+/**
+ * A new directory for files a fault test writes (inventories, keys, known_hosts), inside one
+ * `clamprovision-faults-*` directory per test file that is removed when the file's tests are done,
+ * passed or failed (the hook below).
+ */
+export function faultsTempDir(name: string): string {
+  fileTempDir ??= mkdtempSync(join(tmpdir(), 'clamprovision-faults-'));
+  return mkdtempSync(join(fileTempDir, `${name}-`));
+}
+
+test.after.always('remove the temporary files of this test file', () => {
+  if (fileTempDir) rmSync(fileTempDir, { recursive: true, force: true });
+  fileTempDir = undefined;
+});
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -49,8 +69,12 @@ export function labHostPublicKeyFile(name: string): string {
   return join('/var/lib/clamprovision-lab/hostkeys', name, 'ssh_host_ed25519_key.pub');
 }
 
-/** An unused address in the lab subnet (the lab hands out .11-.110 to labN and .111 upwards to other names). */
-export const NO_HOST_ADDRESS = '10.231.0.250';
+/**
+ * An unused address in this lab instance's subnet (CLAMPROVISION_LAB_INSTANCE; the lab hands out
+ * .11-.110 to labN and .111 upwards to other names): on the lab's bridge, with no host behind it.
+ */
+export const NO_HOST_OCTET = 250;
+export const NO_HOST_ADDRESS = `${SUBNET_PREFIX}.${NO_HOST_OCTET}`;
 
 /** Like writeLabInventory, for entries that need not be lab hosts (a closed port, an address with no host). */
 export function writeInventoryFor(
@@ -58,7 +82,7 @@ export function writeInventoryFor(
   vars: Record<string, unknown> = {},
   hostVars: Record<string, Record<string, unknown>> = {},
 ): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'clamprovision-faults-')), 'inventory.yml');
+  const path = join(faultsTempDir('inventory'), 'inventory.yml');
   writeFileSync(path, buildInventoryYaml(hosts, vars, hostVars));
   return path;
 }

@@ -6,13 +6,12 @@
  */
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { labAvailable, labHosts, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { sshExec } from '../lab/hosts.js';
 import { onHost } from '../e2e/helpers.js';
-import { explain, faultsFixtures, fingerprintOf, hostReport, labHostPublicKeyFile, runCli, writeInventoryFor } from './helpers.js';
+import { explain, faultsFixtures, faultsTempDir, fingerprintOf, hostReport, labHostPublicKeyFile, runCli, writeInventoryFor } from './helpers.js';
 
 const playbook = join(faultsFixtures, 'marker.yml');
 
@@ -49,7 +48,7 @@ async function marker(): Promise<string> {
 }
 
 function knownHostsFile(content: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'clamprovision-known-hosts-')), 'known_hosts');
+  const file = join(faultsTempDir('known-hosts'), 'known_hosts');
   writeFileSync(file, content, { mode: 0o600 });
   return file;
 }
@@ -91,7 +90,7 @@ serial('--accept-new-host-keys trusts and records an unknown key; the next run n
 
 serial('a changed host key is refused with both fingerprints, also with --accept-new-host-keys; nothing runs there', async (t) => {
   // known_hosts says the host has another key (as after a man-in-the-middle, or a reinstalled server)
-  const dir = mkdtempSync(join(tmpdir(), 'clamprovision-other-key-'));
+  const dir = faultsTempDir('other-key');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'impostor', '-f', join(dir, 'key')]);
   const otherKey = readFileSync(join(dir, 'key.pub'), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
   const expectedFingerprint = fingerprintOf(join(dir, 'key.pub'));

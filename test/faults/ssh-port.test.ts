@@ -7,12 +7,11 @@
  * after, connects within the same timeout — so the timeout is the firewall, not a slow machine.
  */
 import test from 'ava';
-import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { becomeVars, labAvailable, labHosts, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { ipv4Rules, onHost, tcpReachable, ufwStatus } from '../e2e/helpers.js';
-import { explain, faultsFixtures, hostReport, labHostPublicKeyFile, listenOnHost, runCli, tcpProbe, waitFor, writeInventoryFor } from './helpers.js';
+import { explain, faultsFixtures, faultsTempDir, hostReport, labHostPublicKeyFile, listenOnHost, runCli, tcpProbe, waitFor, writeInventoryFor } from './helpers.js';
 
 const playbook = join(faultsFixtures, 'firewall.yml');
 const SSH_PORT = 2222;
@@ -50,7 +49,7 @@ serial(`on port ${SSH_PORT} with sudo: ufw allows ${SSH_PORT} before it is enabl
   t.is(await tcpProbe(host.address, ALLOWED_PORT, PROBE_TIMEOUT_MS), 'connected');
   t.is(await tcpProbe(host.address, CLOSED_PORT, PROBE_TIMEOUT_MS), 'connected');
   // known_hosts with the host's key for [address]:2222
-  const knownHosts = join(mkdtempSync(join(tmpdir(), 'clamprovision-port-')), 'known_hosts');
+  const knownHosts = join(faultsTempDir('known-hosts'), 'known_hosts');
   const [type, key] = readFileSync(labHostPublicKeyFile(host.name), 'utf8').trim().split(/\s+/);
   writeFileSync(knownHosts, `[${host.address}]:${SSH_PORT} ${type} ${key}\n`);
   const inventory = writeInventoryFor([host], {}, {

@@ -5,14 +5,12 @@
  */
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labAvailable, labHosts, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
-import { ADDRESSES_FILE, readJson } from '../lab/state.js';
+import { ADDRESSES_FILE, BRIDGE, readJson } from '../lab/state.js';
 import { onHost } from '../e2e/helpers.js';
-import { explain, faultsFixtures, hostReport, NO_HOST_ADDRESS, runCli, writeInventoryFor } from './helpers.js';
+import { explain, faultsFixtures, faultsTempDir, hostReport, NO_HOST_ADDRESS, NO_HOST_OCTET, runCli, writeInventoryFor } from './helpers.js';
 
 const playbook = join(faultsFixtures, 'marker.yml');
 const DEFAULT_CONNECT_TIMEOUT_S = 10;
@@ -28,7 +26,7 @@ let wrongKey = '';
 test.before(async () => {
   if (!labAvailable) return;
   [good, other] = (await labHosts(['fault1', 'fault2'], { fresh: true })) as [LabHost, LabHost];
-  wrongKey = join(mkdtempSync(join(tmpdir(), 'clamprovision-wrong-key-')), 'id_ed25519');
+  wrongKey = join(faultsTempDir('wrong-key'), 'id_ed25519');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'not-authorised', '-f', wrongKey]);
 });
 
@@ -71,8 +69,10 @@ serial('closed port, no route, wrong key and wrong password: those hosts are unr
       },
     },
   );
-  const taken = Object.values(readJson<Record<string, number>>(ADDRESSES_FILE, {})).map((octet) => `10.231.0.${octet}`);
-  t.false(taken.includes(NO_HOST_ADDRESS), `${NO_HOST_ADDRESS} was given to a lab host: pick another unused address`);
+  const taken = Object.values(readJson<Record<string, number>>(ADDRESSES_FILE, {}));
+  t.false(taken.includes(NO_HOST_OCTET), `${NO_HOST_ADDRESS} was given to a lab host: pick another unused address`);
+  // the address is on this lab instance's bridge (not another instance's, nor the default route)
+  t.regex(execFileSync('ip', ['-4', 'route', 'get', NO_HOST_ADDRESS], { encoding: 'utf8' }), new RegExp(` dev ${BRIDGE} `), `${NO_HOST_ADDRESS} is not on ${BRIDGE}`);
   const run = await runCli(['apply', inventory, '--playbook', playbook, '--json']);
   t.is(run.code, 4, explain(run));
   t.true(run.ms < (DEFAULT_CONNECT_TIMEOUT_S + MARGIN_S) * 1000, `the run took ${run.ms} ms\n${explain(run)}`);
@@ -85,7 +85,7 @@ serial('closed port, no route, wrong key and wrong password: those hosts are unr
 
   const reasons: Record<string, RegExp> = {
     [names.closedPort]: /connection refused .*:2\b/i,
-    [names.noRoute]: /no route to .*10\.231\.0\.250|timed out connecting to .*10\.231\.0\.250/i,
+    [names.noRoute]: new RegExp(`(no route to|timed out connecting to) .*${NO_HOST_ADDRESS.replaceAll('.', '\\.')}`, 'i'),
     [names.wrongKey]: /authentication failed/i,
     [names.wrongPassword]: /authentication failed for deploy@/i,
   };

@@ -5,9 +5,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CACHE_DIR } from '../lab/state.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const cliPath = join(repoRoot, 'dist', 'cli.js');
+
+/**
+ * The controller's cache every test's CLI shares (wheels keyed by platform and sdist sha256, so
+ * sharing is safe): the lab hosts that deploy uWSGI compile it once per platform, not each of them.
+ * A test that needs a cache of its own sets CLAMPROVISION_CACHE_DIR in the env it passes.
+ */
+export const TEST_CACHE_DIR = join(CACHE_DIR, 'controller-cache');
 
 export interface TaskReport {
   name: string;
@@ -57,7 +65,7 @@ export function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeou
   const started = Date.now();
   const child = spawn(process.execPath, [cliPath, ...args], {
     cwd: repoRoot,
-    env: opts.env ?? process.env,
+    env: { CLAMPROVISION_CACHE_DIR: TEST_CACHE_DIR, ...(opts.env ?? process.env) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -3,6 +3,7 @@
  * src/facts/script.ts: `@@clamprovision-facts 1`, one `@@KIND KEY FIELD…` record a line, `@@end`).
  * The fake host answers the facts command with it, so the engine parses facts as it does from SSH.
  */
+import type { PipResolutionFact } from '../../src/facts/kinds/pip-resolution.js';
 import type { FileFact, FileType, HostFacts, OsFact, PackageFact, ServiceFact, TreeFact, UserFact, VenvFact } from '../../src/facts/types.js';
 
 /** The epoch second the fake host's clock shows (aptListsAge is counted back from it). */
@@ -78,6 +79,25 @@ function venvRecord(path: string, fact: VenvFact): string {
   return `@@venv ${key(path)} ${cfg} ${blob(dists.join(''))} ${blob(markers.join(''))}`;
 }
 
+/** The report pip would print for what the facts say it would install (the fields the parser reads). */
+function pipResolutionRecord(requestKey: string, fact: PipResolutionFact): string {
+  if ('unavailable' in fact) return `@@pipres ${key(requestKey)} unavailable ${blob(fact.unavailable)}`;
+  const { resolution } = fact;
+  const suffix = { wheel: '-py3-none-any.whl', sdist: '.tar.gz', tree: '' } as const;
+  const report = {
+    version: '1',
+    install: resolution.install.map((d) => ({
+      metadata: { name: d.name, version: d.version },
+      download_info:
+        d.source === 'tree'
+          ? { url: `file:///src/${d.name}`, dir_info: {} }
+          : { url: `https://index.example/${d.name}-${d.version}${suffix[d.source]}`, archive_info: d.sha256 ? { hashes: { sha256: d.sha256 } } : {} },
+    })),
+    environment: { implementation_name: resolution.implementation, python_version: resolution.pythonVersion, platform_machine: resolution.machine },
+  };
+  return `@@pipres ${key(requestKey)} ok ${blob(JSON.stringify(report))}`;
+}
+
 function accountRecord(name: string, fact: UserFact): string {
   if (!fact.exists) return `@@account ${key(name)} missing`;
   const passwd = `${name}:x:${fact.uid ?? 1000}:${fact.gid ?? 1000}::${fact.home ?? ''}:${fact.shell ?? ''}`;
@@ -105,6 +125,11 @@ export function factsOutput(facts: HostFacts): string {
     ...[...facts.users].map(([name, fact]) => accountRecord(name, fact)),
     ...[...facts.groups].map(([name, fact]) => (fact.exists ? `@@group ${key(name)} ${blob(`${name}:x:${fact.gid ?? 1000}:`)}` : `@@group ${key(name)} missing`)),
     ...[...facts.probes].map(([command, code]) => `@@probe ${key(command)} ${code}`),
+    ...[...facts.pipResolutions].map(([requestKey, fact]) => pipResolutionRecord(requestKey, fact)),
+    ...[...facts.releases].map(([home, fact]) => {
+      const lines = [`current ${fact.current ?? '-'}`, ...fact.releases.map((r) => `release ${r.id} ${r.deployedAt ?? ''}`.trimEnd())];
+      return `@@releases ${key(home)} ${blob(lines.join('\n'))}`;
+    }),
     '@@end',
   ];
   return lines.join('\n') + '\n';

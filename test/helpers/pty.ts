@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { shellQuote } from '../../src/core/shell-quote.js';
-import { repoRoot } from './cli.js';
+import { repoRoot, TEST_CACHE_DIR } from './cli.js';
 
 export interface PtyRun {
   code: number | null;
@@ -34,7 +34,7 @@ export function startCliOnTerminal(args: string[], opts: { env?: NodeJS.ProcessE
   // -q: no "Script started" lines; -e: exit with the command's code; -f: flush at once; -c: the command
   const child = spawn('script', ['-q', '-e', '-f', '-c', command, '/dev/null'], {
     cwd: repoRoot,
-    env: { ...env, TERM: 'xterm-256color' },
+    env: { CLAMPROVISION_CACHE_DIR: TEST_CACHE_DIR, ...env, TERM: 'xterm-256color' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let screen = '';

@@ -1,16 +1,17 @@
 /**
- * The test files a run should have run: ava's globs from package.json, which test/run-tests.ts
- * also hands to ava. Only the one glob shape package.json uses (`DIR/**\/*SUFFIX`) is understood;
+ * The test files a run should have run: ava's globs from ava.config.mjs, which test/run-tests.ts
+ * also hands to ava. Only the one glob shape used there (`DIR/**\/*SUFFIX`) is understood;
  * any other throws, so a new shape is noticed rather than matching nothing.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-export function avaGlobs(root: string): string[] {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { ava?: { files?: unknown } };
-  const files = pkg.ava?.files;
+export async function avaGlobs(root: string): Promise<string[]> {
+  const config = (await import(pathToFileURL(join(root, 'ava.config.mjs')).href)) as { files?: unknown };
+  const files = config.files;
   if (!Array.isArray(files) || !files.every((f): f is string => typeof f === 'string')) {
-    throw new Error('package.json: ava.files is not a list of globs');
+    throw new Error('ava.config.mjs: `files` is not a list of globs');
   }
   return files;
 }

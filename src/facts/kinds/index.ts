@@ -5,7 +5,9 @@ import { globKind } from './glob.js';
 import { groupKind } from './group.js';
 import { listenersKind } from './listeners.js';
 import { packagesKind } from './packages.js';
+import { pipResolutionKind } from './pip-resolution.js';
 import { probeKind } from './probe.js';
+import { releasesKind } from './releases.js';
 import { serviceKind } from './service.js';
 import { treeKind } from './tree.js';
 import { ufwKind } from './ufw.js';
@@ -38,6 +40,8 @@ export const FACT_KINDS: { readonly [K in FactKindName]: FactKind<K> } = {
   probe: probeKind,
   glob: globKind,
   listeners: listenersKind,
+  releases: releasesKind,
+  pip_resolution: pipResolutionKind,
 };
 
 /** Every kind, in the registry's order, seen through requests of any kind. */

@@ -15,7 +15,10 @@ export interface ListeningProcess {
   /** the arguments (/proc/PID/cmdline); never printed whole: they may hold a secret */
   argv: string[];
   user: string;
-  /** the systemd unit whose control group holds the process (e.g. ssh.service, session-3.scope) */
+  /**
+   * the systemd unit whose control group holds the process (e.g. ssh.service, session-3.scope); for
+   * systemd itself (PID 1), the socket unit listening on the port (e.g. clam-app.socket)
+   */
   unit?: string;
   /** that unit's MainPID (0 when it has none) */
   unitMainPid?: number;
@@ -60,6 +63,12 @@ const SHELL = String.raw`cp_listeners() {
         cp_unit=$(sed -n -e 's|^0::.*/||p' -e 's|^[0-9]*:name=systemd:.*/||p' "/proc/$cp_pid/cgroup" 2>/dev/null | head -n 1)
         cp_main=0
         case "$cp_unit" in *.service) cp_main=$(systemctl show -p MainPID --value -- "$cp_unit" 2>/dev/null) ;; esac
+        # systemd itself holds the sockets of socket units: the unit listening on the port
+        if [ "$cp_pid" = 1 ]; then
+          cp_socket_unit=$(systemctl list-sockets --all --no-legend --no-pager 2>/dev/null |
+            awk -v port="$cp_port" '{ n = split($1, a, ":"); if (a[n] == port && $2 ~ /\.socket$/) { print $2; exit } }')
+          [ -z "$cp_socket_unit" ] || cp_unit=$cp_socket_unit
+        fi
         [ -n "$cp_main" ] || cp_main=0
         printf '%s %s %s %s %s %s %s %s\n' "$cp_port" "$cp_pid" "$cp_ppid" "$cp_main" \
           "$(printf '%s' "$cp_user" | cp_b64)" "$(cp_b64 < "/proc/$cp_pid/comm")" \

@@ -9,7 +9,15 @@ declare module 'ejs' {
     includer?: (originalPath: string, parsedPath: string) => { filename?: string; template?: string };
   }
   export type TemplateFunction = (data?: object) => string | Promise<string>;
+  /** where EJS keeps compiled templates by file name when `cache` is on (includes, for us) */
+  export interface Cache {
+    get(filename: string): TemplateFunction | undefined;
+    set(filename: string, compiled: TemplateFunction): void;
+    remove(filename: string): void;
+    reset(): void;
+  }
   const ejs: {
+    cache: Cache;
     render(template: string, data?: object, options?: Options): string | Promise<string>;
     compile(template: string, options?: Options): TemplateFunction;
   };

@@ -12,6 +12,15 @@ export function parseMode(value: string | number): number {
   return parseInt(digits, 8);
 }
 
+/**
+ * A file copied from the controller without an explicit mode (a single file or one below a copied
+ * directory): 0644, 0755 if executable, but never more than its local mode: a file kept private on
+ * the controller (0600, 0640) stays so on the host.
+ */
+export function defaultFileMode(localMode: number): number {
+  return (localMode & 0o111 ? 0o755 : 0o644) & localMode;
+}
+
 export function formatMode(mode: number): string {
   return mode.toString(8).padStart(4, '0');
 }

@@ -10,6 +10,7 @@ export type PortHolder =
  * belongs to its parent's program (uWSGI's workers share their master's socket). A program is
  * stopped through its unit only when it is that unit's main process: a uWSGI started by hand from
  * an SSH login may sit in ssh.service's group, and stopping that unit would cut the connection.
+ * A port held by systemd itself (PID 1) is a socket unit's: that unit is stopped, never PID 1.
  */
 export function portHolders(processes: readonly ListeningProcess[], ownerUnits: readonly string[]): PortHolder[] {
   const foreign = processes.filter((process) => !(process.unit && ownerUnits.includes(process.unit)));
@@ -25,9 +26,8 @@ export function portHolders(processes: readonly ListeningProcess[], ownerUnits: 
     .sort((a, b) => a.pid - b.pid)
     .map((root) => {
       const members = foreign.filter((process) => rootOf(process) === root.pid).map((process) => process.pid).sort((a, b) => a - b);
-      return root.unit?.endsWith('.service') && root.unitMainPid === root.pid
-        ? { stop: 'unit', unit: root.unit, root, pids: members }
-        : { stop: 'signal', root, pids: members };
+      const ownUnit = (root.unit?.endsWith('.service') && root.unitMainPid === root.pid) || (root.unit?.endsWith('.socket') && root.pid === 1);
+      return ownUnit ? { stop: 'unit', unit: root.unit!, root, pids: members } : { stop: 'signal', root, pids: members };
     });
 }
 

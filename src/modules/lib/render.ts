@@ -1,5 +1,6 @@
 import ejs, { type TemplateFunction } from 'ejs';
 import { readFileSync } from 'node:fs';
+import { memoizedInRun } from '../../input/run-memo.js';
 
 /**
  * Renders an EJS template strictly: a name that is not defined, or a property that an object does
@@ -14,6 +15,32 @@ export function renderTemplate(source: string, vars: Record<string, unknown>, fi
 /** Compiled once per template text, not once per host: compiling is most of the cost of rendering. */
 const compiledTemplates = new Map<string, TemplateFunction>();
 
+/** A template file's text, read once per run. */
+export function readTemplateText(path: string): string {
+  return memoizedInRun(`template\0${path}`, () => readFileSync(path, 'utf8'));
+}
+
+/**
+ * EJS compiles an included template on every include unless `cache` is on, and its cache knows
+ * only file names: this one gives a compiled include back only while the file's text is the same.
+ */
+const compiledIncludes = new Map<string, { source: string; compiled: TemplateFunction }>();
+ejs.cache = {
+  get(filename: string) {
+    const hit = compiledIncludes.get(filename);
+    return hit !== undefined && hit.source === readTemplateText(filename) ? hit.compiled : undefined;
+  },
+  set(filename: string, compiled: TemplateFunction) {
+    compiledIncludes.set(filename, { source: readTemplateText(filename), compiled });
+  },
+  remove(filename: string) {
+    compiledIncludes.delete(filename);
+  },
+  reset() {
+    compiledIncludes.clear();
+  },
+};
+
 function compiledTemplate(source: string, filename: string): TemplateFunction {
   const key = `${filename}\0${source}`;
   let compiled = compiledTemplates.get(key);
@@ -22,8 +49,8 @@ function compiledTemplate(source: string, filename: string): TemplateFunction {
       filename,
       escape: (value: unknown) => (value === undefined || value === null ? '' : String(value)),
       async: false,
-      cache: false,
-      includer: (originalPath: string, parsedPath: string) => ({ filename: parsedPath, template: readFileSync(parsedPath, 'utf8') }),
+      cache: true,
+      includer: (originalPath: string, parsedPath: string) => ({ filename: parsedPath, template: readTemplateText(parsedPath) }),
     });
     compiledTemplates.set(key, compiled);
   }
@@ -31,7 +58,7 @@ function compiledTemplate(source: string, filename: string): TemplateFunction {
 }
 
 export function renderTemplateFile(path: string, vars: Record<string, unknown>): string {
-  return renderTemplate(readFileSync(path, 'utf8'), vars, path);
+  return renderTemplate(readTemplateText(path), vars, path);
 }
 
 /** Properties every object answers to that JavaScript itself and EJS probe for. */

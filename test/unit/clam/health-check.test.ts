@@ -49,9 +49,9 @@ test('plan: a check (never a change) that runs the virtualenv\'s python and carr
     t.true(change.check);
     t.deepEqual(change.summary, [
       `check ${PUBLIC_URL}/ answers as CLAM, announces that URL and serves its stylesheet`,
-      'check the settings module of /opt/clam/shout/src/shout.wsgi imports for CLAM\'s dispatcher as clam',
+      'check the settings module of /opt/clam/shout/current/src/shout.wsgi imports for CLAM\'s dispatcher as clam',
     ]);
-    t.true(change.script.includes('/opt/clam/shout/venv/bin/python3 -c '));
+    t.true(change.script.includes('/opt/clam/shout/current/venv/bin/python3 -c '));
     t.true(change.script.includes('/etc/clam/shout/env'), 'the env file is read on the host');
     // (VIRTUAL_ENV, CLAMFORCEURL and PYTHONPATH are the venv, public_url and the WSGI script's directory)
     for (const name of ['API_TOKEN', 'CLAM_ROOT', 'CONFIGFILE', 'PATH']) {

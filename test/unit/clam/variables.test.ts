@@ -47,12 +47,23 @@ test('defaults of a minimal host and service', (t) => {
   t.is(result.pip_trusted_host, null);
   t.is(result.nginx_extra, '');
   t.is(result.apache_extra, '');
+  const releaseId = result.services[0]!.release_id;
+  t.regex(releaseId, /^[0-9a-f]{12}$/);
   t.deepEqual(result.services, [
     {
       name: 'demo',
       source: null,
       source_is_package: false,
       source_digest: null,
+      venv_packages: ['uwsgi'],
+      release_id: releaseId,
+      keep_releases: 5,
+      release_verify: result.services[0]!.release_verify,
+      releases_dir: '/opt/clam/demo/releases',
+      current: '/opt/clam/demo/current',
+      release_dir: `/opt/clam/demo/releases/${releaseId}`,
+      release_src: `/opt/clam/demo/releases/${releaseId}/src`,
+      release_venv: `/opt/clam/demo/releases/${releaseId}/venv`,
       wsgi: '/srv/demo/demo.wsgi',
       url_prefix: '/',
       uwsgi_port: 8888,
@@ -60,7 +71,7 @@ test('defaults of a minimal host and service', (t) => {
       threads: 2,
       pip_packages: [],
       // the script's directory on the Python path: the service is not pip-installed
-      env: { VIRTUAL_ENV: '/opt/clam/demo/venv', PATH: '/opt/clam/demo/venv/bin:/usr/local/bin:/usr/bin:/bin', PYTHONPATH: '/srv/demo', CLAM_ROOT: '/var/lib/clam/demo' },
+      env: { VIRTUAL_ENV: '/opt/clam/demo/current/venv', PATH: '/opt/clam/demo/current/venv/bin:/usr/local/bin:/usr/bin:/bin', PYTHONPATH: '/srv/demo', CLAM_ROOT: '/var/lib/clam/demo' },
       data_dir: '/var/lib/clam/demo',
       static: null,
       client_max_body_size: '1g',
@@ -71,8 +82,8 @@ test('defaults of a minimal host and service', (t) => {
       public_url: 'http://web1',
       server_side_xslt: false,
       home: '/opt/clam/demo',
-      venv: '/opt/clam/demo/venv',
-      src_dir: '/opt/clam/demo/src',
+      venv: '/opt/clam/demo/current/venv',
+      src_dir: '/opt/clam/demo/current/src',
       clam_static_dir: '/opt/clam/demo/static',
       config_dir: '/etc/clam/demo',
       entry_point: '/etc/clam/demo/app.wsgi',
@@ -82,6 +93,10 @@ test('defaults of a minimal host and service', (t) => {
       unit: 'clam-demo',
       unit_file: '/etc/systemd/system/clam-demo.service',
       unit_backoff_file: '/etc/systemd/system/clam-demo.service.d/restart-backoff.conf',
+      socket_unit: 'clam-demo.socket',
+      socket_file: '/etc/systemd/system/clam-demo.socket',
+      master_fifo: '/run/clam-demo/master.fifo',
+      graceful_stop_seconds: 60,
     } satisfies ClamService,
   ]);
   t.is(result.public_origin, 'http://web1');
@@ -134,9 +149,9 @@ test('a source directory is resolved from the inventory directory and pip-instal
   const [demo, plain] = result.services;
   t.is(demo!.source, path.join(dir, 'apps/demo'));
   t.true(demo!.source_is_package);
-  t.is(demo!.wsgi, '/opt/clam/demo/src/demo.wsgi');
+  t.is(demo!.wsgi, '/opt/clam/demo/current/src/demo.wsgi');
   t.false(plain!.source_is_package);
-  t.is(plain!.wsgi, '/opt/clam/plain/src/wsgi/app.wsgi');
+  t.is(plain!.wsgi, '/opt/clam/plain/current/src/wsgi/app.wsgi');
   t.regex(demo!.source_digest!, /^[0-9a-f]{64}$/);
 });
 
@@ -185,8 +200,8 @@ test('env values become strings, CLAM_ROOT follows data_dir unless set, and name
     ),
   );
   t.deepEqual(result.services[0]!.env, {
-    VIRTUAL_ENV: '/opt/clam/a/venv',
-    PATH: '/opt/clam/a/venv/bin:/usr/local/bin:/usr/bin:/bin',
+    VIRTUAL_ENV: '/opt/clam/a/current/venv',
+    PATH: '/opt/clam/a/current/venv/bin:/usr/local/bin:/usr/bin:/bin',
     PYTHONPATH: '/',
     CLAM_ROOT: '/srv/clam/a',
     WORKERS: '3',
@@ -446,14 +461,14 @@ test('CONFIGFILE: NAME.config.yml beside the WSGI script, else the only *.config
     dir,
   );
   t.deepEqual(Object.fromEntries(result.services.map((s) => [s.name, s.env.CONFIGFILE])), {
-    beside: '/opt/clam/beside/src/app.config.yaml',
-    only: '/opt/clam/only/src/conf/service.config.yml',
+    beside: '/opt/clam/beside/current/src/app.config.yaml',
+    only: '/opt/clam/only/current/src/conf/service.config.yml',
     two: undefined,
     deep: undefined,
     plain: undefined,
     own: '/etc/own.yml',
   });
-  t.is(examples('services:', shout).services[0]!.env.CONFIGFILE, '/opt/clam/shout/src/shout.config.yml');
+  t.is(examples('services:', shout).services[0]!.env.CONFIGFILE, '/opt/clam/shout/current/src/shout.config.yml');
 });
 
 test('PYTHONPATH: the WSGI script\'s directory when the source is not a pip package, none when it is', (t) => {
@@ -473,8 +488,8 @@ test('PYTHONPATH: the WSGI script\'s directory when the source is not a pip pack
     ),
     dir,
   );
-  t.deepEqual(result.services.map((s) => s.env.PYTHONPATH), [undefined, undefined, '/opt/clam/nested/src/wsgi']);
-  t.is(examples('services:', shout).services[0]!.env.PYTHONPATH, '/opt/clam/shout/src');
+  t.deepEqual(result.services.map((s) => s.env.PYTHONPATH), [undefined, undefined, '/opt/clam/nested/current/src/wsgi']);
+  t.is(examples('services:', shout).services[0]!.env.PYTHONPATH, '/opt/clam/shout/current/src');
 });
 
 test('service_apt_packages: CLAM\'s libraries and tools, nginx\'s XSLT filter when it renders, and apt_packages, once each', (t) => {
@@ -505,9 +520,9 @@ test('clam_checks for the CLAM services, health_urls for the others, both throug
         url: 'http://127.0.0.1:8080/shout/',
         host_header: 'web1',
         public_url: 'http://web1:8080/shout',
-        venv: '/opt/clam/shout/venv',
+        venv: '/opt/clam/shout/current/venv',
         env_file: '/etc/clam/shout/env',
-        wsgi: '/opt/clam/shout/src/shout.wsgi',
+        wsgi: '/opt/clam/shout/current/src/shout.wsgi',
         user: 'clam',
       },
     },

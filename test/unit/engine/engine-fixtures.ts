@@ -5,6 +5,7 @@ import type { InventoryHost } from '../../../src/inventory/types.js';
 import { command } from '../../../src/modules/command.js';
 import type { ModuleDefinition } from '../../../src/modules/types.js';
 import type { CompiledPlay, CompiledTask, FlushHandlersTask, ModuleTask } from '../../../src/playbook/types.js';
+import type { WheelBroker } from '../../../src/wheels/wheel-broker.js';
 import { fakeConnector, type FakeHost } from '../../helpers/fake-host.js';
 
 export interface CommandOptions {
@@ -67,6 +68,8 @@ export interface EngineOptions {
   serial?: number;
   forks?: number;
   lockTimeoutSeconds?: number;
+  /** the run's wheel cache (none unless given) */
+  wheels?: WheelBroker;
 }
 
 /** Runs the plays on every fake host (inventory order, name = address), as apply does unless told otherwise. */
@@ -88,6 +91,7 @@ export async function runEngine(hosts: FakeHost[], plays: CompiledPlay[], option
     connect: fakeConnector(...hosts),
     lockTimeoutSeconds: options.lockTimeoutSeconds ?? 5,
     observer,
+    ...(options.wheels ? { wheels: options.wheels } : {}),
   });
   return {
     results,

@@ -35,3 +35,23 @@ test('variable names that mark a secret', (t) => {
   for (const name of ['DB_PASSWORD', 'SECRET_KEY', 'GITHUB_TOKEN', 'API_KEY', 'secret']) t.true(isSecretName(name), name);
   for (const name of ['HOME', 'PORT', 'CLAM_ROOT']) t.false(isSecretName(name), name);
 });
+
+test('a secret shorter than 8 characters is masked where it stands as a value, not inside other words', (t) => {
+  const registry = new SecretRegistry();
+  registry.add('ab');
+  registry.add('1234');
+  registry.add('pw!');
+  t.is(
+    registry.mask('password=ab "ab" \'ab\' ab: user:ab@host AB 1234 $1234/x pw! (pw!)'),
+    'password=******** "********" \'********\' ********: user:********@host AB ******** $********/x ******** (********)',
+  );
+  t.is(registry.mask('about a tab, cabbage, ab_c, x_ab, abé, 12345, 01234, 1234x'), 'about a tab, cabbage, ab_c, x_ab, abé, 12345, 01234, 1234x');
+  // a secret that ends in punctuation is masked whatever follows it; one that starts with a letter not after a word
+  t.is(registry.mask('pw!x xpw!'), '********x xpw!');
+});
+
+test('a secret of 8 characters or more is masked wherever it occurs, inside words too', (t) => {
+  const registry = new SecretRegistry();
+  registry.add('hunter22');
+  t.is(registry.mask('hunter22 xhunter22y'), '******** x********y');
+});

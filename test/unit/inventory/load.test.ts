@@ -168,6 +168,35 @@ test('${NAME} is taken from the environment; secret-looking names and passwords 
   t.is(secrets.mask('become-pw-1 clam-secret-9 world 2200'), '******** ******** world 2200');
 });
 
+test('a password given as a number is taken as its digits and masked; a mapping or list is an error at its position that never shows it', (t) => {
+  const numeric = host(load(lines('all:', '  hosts:', '    h1:', '      ansible_password: 73914', '      ansible_become_password: 2.5')), 'h1');
+  t.is(numeric.connection.password, '73914');
+  t.is(numeric.connection.becomePassword, '2.5');
+  t.is(secrets.mask('login with 73914, sudo with 2.5'), 'login with ********, sudo with ********');
+
+  const text = lines(
+    'all:',
+    '  hosts:',
+    '    h1:',
+    '      ansible_password: {nested: map-pw-5521}',
+    '      ansible_become_password: [list-pw-7730]',
+    '    h2:',
+    '      ansible_ssh_pass: ""',
+    '      ansible_sudo_pass: true',
+  );
+  const errors = inputErrorsThrownBy(() => load(text));
+  t.deepEqual(
+    errors.map((e) => e.format()),
+    [
+      `${errors[0]!.location!.file}:4:25: host 'h1': ansible_password must be a non-empty string (a number is taken as its digits), not a mapping`,
+      `${errors[0]!.location!.file}:5:32: host 'h1': ansible_become_password must be a non-empty string (a number is taken as its digits), not a list`,
+      `${errors[0]!.location!.file}:7:25: host 'h2': ansible_ssh_pass must be a non-empty string (a number is taken as its digits), not an empty string`,
+      `${errors[0]!.location!.file}:8:26: host 'h2': ansible_sudo_pass must be a non-empty string (a number is taken as its digits), not a boolean`,
+    ],
+  );
+  t.false(errors.some((e) => /map-pw|list-pw/.test(e.format())), 'no message shows the password');
+});
+
 test('every missing environment variable is an error at its value', (t) => {
   const text = lines('all:', '  vars:', '    a: "${MISSING_ONE}"', '  hosts:', '    h1:', '      b: "x-${MISSING_TWO}"');
   const errors = inputErrorsThrownBy(() => load(text));

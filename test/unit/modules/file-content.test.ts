@@ -292,3 +292,27 @@ test('copy: a file kept private locally (0600, 0640) is uploaded with at most it
   const planned = copy.plan(explicit, hostFacts({ files: new Map([[dest, MISSING]]), trees: new Map([[dest, { exists: false, entries: new Map() }]]) }), context)!;
   t.true(planned.summary.includes(`create ${dest}/secret.cfg (11 bytes, mode 0644)`));
 });
+
+test('copy: a single local file without mode is uploaded with at most its local mode, as a directory\'s files are; mode and content: as given', (t) => {
+  const local = scratch();
+  const modes: Array<[string, number, string]> = [['secret.cfg', 0o600, '0600'], ['group.cfg', 0o640, '0640'], ['open.cfg', 0o666, '0644'], ['run.sh', 0o750, '0750']];
+  for (const [name, mode] of modes) {
+    writeFileSync(join(local, name), `${name}\n`);
+    chmodSync(join(local, name), mode);
+  }
+  const host = scratch();
+  for (const [name, , expected] of modes) {
+    const dest = join(host, name);
+    const args = copy.prepare!(copy.schema.parse({ src: name, dest }), prepareContext(local));
+    const change = copy.plan(args, hostFacts({ files: new Map([[dest, MISSING]]) }), context)!;
+    t.deepEqual(change.summary, [`create ${dest} (mode ${expected})`], name);
+    t.is(runScript(change.script).code, 0);
+    t.is((statSync(dest).mode & 0o777).toString(8).padStart(4, '0'), expected, name);
+    // a file already there, 0644 with the same content: only its mode is tightened
+    t.deepEqual(copy.plan(args, hostFacts({ files: new Map([[dest, fileFact(`${name}\n`, { mode: 0o644 })]]) }), context)?.summary, expected === '0644' ? undefined : [`${dest}: mode 0644 -> ${expected}`], name);
+  }
+  const explicit = copy.prepare!(copy.schema.parse({ src: 'secret.cfg', dest: join(host, 'x'), mode: '0644' }), prepareContext(local));
+  t.deepEqual(copy.plan(explicit, hostFacts({ files: new Map([[join(host, 'x'), MISSING]]) }), context)!.summary, [`create ${join(host, 'x')} (mode 0644)`]);
+  const content = copy.prepare!(copy.schema.parse({ content: 'x\n', dest: join(host, 'y') }), prepareContext(local));
+  t.deepEqual(copy.plan(content, hostFacts({ files: new Map([[join(host, 'y'), MISSING]]) }), context)!.summary, [`create ${join(host, 'y')}`], 'content has no local mode: 0644 as for any new file');
+});

@@ -42,3 +42,20 @@ test('a process is described by its program and configuration files, never its o
   t.is(text, 'uwsgi (pid 301, user clam, /home/clam/env/bin/uwsgi /home/clam/shout/shout.ini)');
   t.false(text.includes('hunter2'));
 });
+
+/** systemd (PID 1) holding a port for a socket unit, as the listeners fact reports it */
+const systemdSocket = (unit: string): ListeningProcess => ({ pid: 1, ppid: 0, comm: 'systemd', argv: ['/sbin/init'], user: 'root', unit, unitMainPid: 0 });
+
+test("issue 15: the service's own socket unit (held by PID 1) and the uWSGI it started are not holders of the uWSGI port", (t) => {
+  const master = uwsgi(900, 1, { unit: 'clam-shout.service', unitMainPid: 900 });
+  const worker = uwsgi(901, 900, { unit: 'clam-shout.service', unitMainPid: 900 });
+  t.deepEqual(portHolders([systemdSocket('clam-shout.socket'), master, worker], ['clam-shout.service', 'clam-shout.socket']), []);
+});
+
+test("issue 15: another socket unit on the port is stopped through that unit, never by a signal to PID 1", (t) => {
+  const holders = portHolders([systemdSocket('uwsgi-app.socket')], ['clam-shout.service', 'clam-shout.socket']);
+  t.deepEqual(
+    holders.map((holder) => ({ stop: holder.stop, unit: holder.stop === 'unit' ? holder.unit : undefined })),
+    [{ stop: 'unit', unit: 'uwsgi-app.socket' }],
+  );
+});

@@ -17,6 +17,7 @@ const MINIMAL: Record<string, object> = {
   command: { cmd: 'true' },
   http_check: { urls: ['http://127.0.0.1/'] },
   takeover: {},
+  release: { home: '/opt/clam/a', label: 'a', state: 'prune', keep: 5 },
   clam_check: {
     url: 'http://127.0.0.1/',
     host_header: 'web1',

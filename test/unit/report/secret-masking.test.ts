@@ -46,7 +46,7 @@ test('the env file diff, as text and --json: the new secret, the old value, a se
     tasks: [{ name: 'env file', module: 'template', status: 'changed', summary: ['update /etc/clam/hello/env'], diff }],
   };
   const json = renderJson('plan', [host]);
-  // colours are on where CI is set (picocolors): the lines are judged without them
+  // colours may be on (a terminal, FORCE_COLOR): the lines are judged without them
   const text = stripVTControlCharacters(renderHostReport([host], 'plan', true));
   for (const [what, output] of [['--json', json], ['text', text]] as const) {
     assertHidden(t, output, [NEW_SECRET, OLD_SECRET, LITERAL_TOKEN, REMOVED], what);

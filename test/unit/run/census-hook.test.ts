@@ -1,20 +1,15 @@
 import test from 'ava';
-import { spawn } from 'node:child_process';
-import { symlinkSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { report, ROOT, startRun } from '../../run/report.js';
-import { tempTree } from '../input/temp-files.js';
+import { avaProject, runAva } from '../../helpers/ava-project.js';
 
 // The census hook leans on ava internals (its worker messages, lib/worker/options.cjs): this runs the
 // installed ava on a small project of its own, with the hook, as test/run-tests.ts does.
 test('census hook: ava\'s workers record their selected tests; a failed before hook is named, a clean file is not', async (t) => {
-  const dir = tempTree({
-    'package.json': JSON.stringify({
-      type: 'module',
-      ava: { files: ['t/**/*.test.ts'], extensions: { ts: 'module' }, nodeArguments: ['--import=tsx'], workerThreads: false },
-    }),
+  const dir = avaProject({
     't/hook.test.ts': [
       "import test from 'ava';",
       "test.before(() => { throw new Error('before boom'); });",
@@ -27,21 +22,10 @@ test('census hook: ava\'s workers record their selected tests; a failed before h
       "test.skip('skipped: no reason needed here', (t) => t.pass());",
     ].join('\n'),
   });
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
   const results = path.join(dir, 'results');
   const run = startRun(results, '1-unit', ['t/hook.test.ts', 't/ok.test.ts']);
   const hook = pathToFileURL(path.join(ROOT, 'test', 'run', 'census-hook.ts')).href;
-  const tap = await new Promise<string>((resolve, reject) => {
-    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'ava'), ['--tap', `--node-arguments=--import=${hook}`], {
-      cwd: dir,
-      env: { ...process.env, CLAMPROVISION_CENSUS_DIR: run.censusDir },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', () => resolve(out));
-  });
+  const { tap } = await runAva(dir, [`--node-arguments=--import=${hook}`], { CLAMPROVISION_CENSUS_DIR: run.censusDir });
   writeFileSync(run.tap, tap);
 
   const result = report(results, dir);

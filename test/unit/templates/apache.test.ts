@@ -35,17 +35,17 @@ test('mod_proxy_uwsgi at the root: everything goes to uWSGI', (t) => {
   const vhost = only(virtualHosts(conf({ services: [helloService('/')] })));
   t.is(vhost.address, '*:80');
   t.true(vhost.body.includes('ServerName web1'));
-  t.deepEqual(vhost.body.filter((line) => line.startsWith('ProxyPass')), ['ProxyPass / uwsgi://127.0.0.1:8888/ timeout=600']);
+  t.deepEqual(vhost.body.filter((line) => line.startsWith('ProxyPass')), ['ProxyPass / uwsgi://127.0.0.1:8888/ timeout=600 retry=0']);
 });
 
 test('mod_proxy_uwsgi under /hello: the full path goes to uWSGI, which moves the prefix into SCRIPT_NAME', (t) => {
   const vhost = only(virtualHosts(conf({ services: [helloService('/hello')] })));
-  t.deepEqual(vhost.body.filter((line) => line.startsWith('ProxyPass')), ['ProxyPass /hello uwsgi://127.0.0.1:8888/hello timeout=600']);
+  t.deepEqual(vhost.body.filter((line) => line.startsWith('ProxyPass')), ['ProxyPass /hello uwsgi://127.0.0.1:8888/hello timeout=600 retry=0']);
 });
 
 test('the static exclusion comes BEFORE the ProxyPass of its service, with the Alias and Require all granted', (t) => {
   const vhost = only(virtualHosts(conf({ services: [helloService('/hello', { pip_packages: ['clam>=3.2'] })] })));
-  t.deepEqual(vhost.body.filter((line) => line.startsWith('ProxyPass')), ['ProxyPass /hello/static !', 'ProxyPass /hello uwsgi://127.0.0.1:8888/hello timeout=600']);
+  t.deepEqual(vhost.body.filter((line) => line.startsWith('ProxyPass')), ['ProxyPass /hello/static !', 'ProxyPass /hello uwsgi://127.0.0.1:8888/hello timeout=600 retry=0']);
   t.true(vhost.body.includes('Alias /hello/static /opt/clam/hello/static'));
   const directory = vhost.body.indexOf('<Directory /opt/clam/hello/static>');
   t.true(directory >= 0);
@@ -56,9 +56,9 @@ test('two services: the longer prefix is proxied first, so / does not swallow /o
   const vhost = only(virtualHosts(conf({ services: [helloService('/', { pip_packages: ['clam'] }), helloService('/other', { name: 'other', pip_packages: ['clam'] })] })));
   t.deepEqual(vhost.body.filter((line) => line.startsWith('ProxyPass')), [
     'ProxyPass /other/static !',
-    'ProxyPass /other uwsgi://127.0.0.1:8889/other timeout=600',
+    'ProxyPass /other uwsgi://127.0.0.1:8889/other timeout=600 retry=0',
     'ProxyPass /static !',
-    'ProxyPass / uwsgi://127.0.0.1:8888/ timeout=600',
+    'ProxyPass / uwsgi://127.0.0.1:8888/ timeout=600 retry=0',
   ]);
 });
 
@@ -89,7 +89,7 @@ test('with tls: *:80 redirects to https, the services are on *:443 with SSLEngin
   t.true(https.body.includes('SSLEngine on'));
   t.true(https.body.includes('SSLCertificateFile /etc/clam/tls/cert.pem'));
   t.true(https.body.includes('SSLCertificateKeyFile /etc/clam/tls/key.pem'));
-  t.true(https.body.includes('ProxyPass /hello uwsgi://127.0.0.1:8888/hello timeout=600'));
+  t.true(https.body.includes('ProxyPass /hello uwsgi://127.0.0.1:8888/hello timeout=600 retry=0'));
 });
 
 test('apache_extra goes inside our virtual host (the HTTPS one with tls)', (t) => {
@@ -142,7 +142,7 @@ test('mod_wsgi: one daemon process group per service, as clam, with the venv as 
   t.truthy(daemon);
   const words = daemon!.split(/\s+/);
   t.is(words[1], 'clam-hello');
-  for (const option of ['user=clam', 'group=clam', 'python-home=/opt/clam/hello/venv', 'threads=15', 'maximum-requests=10000']) {
+  for (const option of ['user=clam', 'group=clam', 'python-home=/opt/clam/hello/current/venv', 'threads=15', 'maximum-requests=10000']) {
     t.true(words.includes(option), option);
   }
   t.deepEqual(locationBlock(vhost.body, '/hello')?.filter((line) => line.startsWith('WSGI')), ['WSGIProcessGroup clam-hello', 'WSGIApplicationGroup %{GLOBAL}']);
@@ -204,8 +204,8 @@ test('request_timeout: ProxyPass timeout= with uWSGI, socket-timeout= of the mod
   const services = [shoutService('/shout'), helloService('/hello', { request_timeout: 30 })];
   const proxied = only(virtualHosts(conf({ services })));
   t.deepEqual(proxied.body.filter((line) => line.startsWith('ProxyPass /shout ') || line.startsWith('ProxyPass /hello ')), [
-    'ProxyPass /shout uwsgi://127.0.0.1:8888/shout timeout=600',
-    'ProxyPass /hello uwsgi://127.0.0.1:8889/hello timeout=30',
+    'ProxyPass /shout uwsgi://127.0.0.1:8888/shout timeout=600 retry=0',
+    'ProxyPass /hello uwsgi://127.0.0.1:8889/hello timeout=30 retry=0',
   ]);
   const daemons = only(virtualHosts(wsgiConf({ services }))).body.filter((line) => line.startsWith('WSGIDaemonProcess '));
   t.deepEqual(daemons.map((line) => line.split(/\s+/).filter((word) => word.startsWith('socket-timeout='))), [['socket-timeout=600'], ['socket-timeout=30']]);

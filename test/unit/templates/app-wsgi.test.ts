@@ -47,8 +47,8 @@ withPython('the entry point loads the service environment from its env file (quo
       'PATH_INFO=/foo',
       `GREETING=${greeting}`,
       'CLAM_ROOT=/var/lib/clam/hello',
-      'PATH=/opt/clam/hello/venv/bin:/usr/local/bin:/usr/bin:/bin',
-      'VIRTUAL_ENV=/opt/clam/hello/venv',
+      'PATH=/opt/clam/hello/current/venv/bin:/usr/local/bin:/usr/bin:/bin',
+      'VIRTUAL_ENV=/opt/clam/hello/current/venv',
       '',
     ], webserver);
   }
@@ -87,7 +87,7 @@ withPython('CLAM service: SECRET_KEY and PRIVATEACCESSTOKEN from the host\'s sec
     SECRET_KEY: '5f1e0c9a7b3d2e4f6a8b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f',
     PRIVATEACCESSTOKEN: '0123456789abcdef0123456789abcdef',
     URLPREFIX: 'shout',
-    environ: { CLAMFORCEURL: 'http://web1/shout', CONFIGFILE: '/opt/clam/shout/src/shout.config.yml', CLAM_ROOT: '/var/lib/clam/shout' },
+    environ: { CLAMFORCEURL: 'http://web1/shout', CONFIGFILE: '/opt/clam/shout/current/src/shout.config.yml', CLAM_ROOT: '/var/lib/clam/shout' },
   });
   t.like((await callClamEntryPoint('/', 'SYSTEM_ID = "shout"\n')).report, { URLPREFIX: '', environ: { CLAMFORCEURL: 'http://web1' } });
 });

@@ -18,7 +18,7 @@ import { inputErrorsThrownBy } from '../input/thrown-input-errors.js';
 import { examplesDir, render, type Vars } from './render.js';
 
 const HOST = 'web1';
-/** per variable and webserver mode: the three tests take a few seconds together */
+/** per variable, webserver mode and tls: the six tests take a few seconds together */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 20);
 
 /** The inventory of one host, with `value` placed by `place`. */
@@ -121,12 +121,16 @@ const randomPart = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 8 }),
 );
 
-for (const webserver of ['nginx', 'apache-uwsgi', 'apache-wsgi'] as const) {
-  test(`${webserver}: a random string in any variable is refused, or every file keeps its lines and directives`, (t) => {
+/** Local files the schema accepts as a certificate and key: with `tls` the webserver files get their HTTPS server and redirect. */
+const TLS = { cert: 'hello/hello.wsgi', key: 'hello/hello.wsgi' };
+
+for (const [webserver, tls] of (['nginx', 'apache-uwsgi', 'apache-wsgi'] as const).flatMap((mode) => [[mode, false], [mode, true]] as const)) {
+  test(`${webserver}${tls ? ' with tls' : ''}: a random string in any variable is refused, or every file keeps its lines and directives`, (t) => {
     const counts: string[] = [];
+    const site: Vars = tls ? { webserver, tls: TLS } : { webserver };
     for (const variable of VARIABLES) {
       const plain = variable.place('');
-      const expected = filesOf(plain.host, { webserver, ...plain.vars });
+      const expected = filesOf(plain.host, { ...site, ...plain.vars });
       if (expected === undefined) throw new Error(`the stem of ${variable.name} is refused`);
       const expectedShapes = Object.fromEntries(Object.entries(expected).map(([file, text]) => [file, shape(file, text)]));
       let taken = 0;
@@ -134,7 +138,7 @@ for (const webserver of ['nginx', 'apache-uwsgi', 'apache-wsgi'] as const) {
         fc.property(randomPart, (random) => {
           const placed = variable.place(random);
           const started = performance.now();
-          const files = filesOf(placed.host, { webserver, ...placed.vars });
+          const files = filesOf(placed.host, { ...site, ...placed.vars });
           const seconds = (performance.now() - started) / 1000;
           if (seconds > 2) throw new Error(`${variable.name} = ${JSON.stringify(random)} took ${seconds.toFixed(1)} s`);
           if (files === undefined) return;
@@ -143,6 +147,7 @@ for (const webserver of ['nginx', 'apache-uwsgi', 'apache-wsgi'] as const) {
             assert.deepEqual(shape(file, text), expectedShapes[file], `${file} with ${variable.name} = ${JSON.stringify(random)}:\n${text}`);
           }
           if (variable.name === 'env value') assert.equal(readEnvFile(files.env!).K, random, 'the env value reads back as given');
+          if (tls) assert.match(files.nginx ?? files.apache!, /listen 443 ssl;|<VirtualHost \*:443>/, 'the site is served with TLS');
         }),
         { numRuns: RUNS, seed: Number(process.env.FUZZ_SEED ?? 14), includeErrorInReport: true },
       );

@@ -29,6 +29,12 @@ function tasksFor(vars: Record<string, unknown>, facts: object = bookworm) {
   return { tasks, handlers, names: tasks.map((task) => task.name) };
 }
 
+/** The tasks after the last health check. */
+function afterTheChecks(names: string[]): string[] {
+  const last = names.findLastIndex((name) => name.startsWith('Health check'));
+  return names.slice(last + 1);
+}
+
 function argsOf(tasks: ModuleTask[], name: string): Record<string, unknown> {
   const task = tasks.find((t) => t.name === name);
   if (!task) throw new Error(`no task '${name}' in: ${tasks.map((t) => t.name).join(', ')}`);
@@ -51,7 +57,14 @@ test('nginx: uWSGI units and the nginx server block; Apache is stopped; health c
   t.like(argsOf(tasks, 'WSGI entry point of hello'), { src: 'app.wsgi.ejs', dest: '/etc/clam/hello/app.wsgi', owner: 'root', group: 'clam', mode: 0o640 });
   t.is(argsOf(tasks, 'Environment of hello2').dest, '/etc/clam/hello2/env');
   t.false(names.includes('Enable mod_headers (the X-Forwarded-* headers are set by Apache)'));
-  t.deepEqual(argsOf(tasks, names.at(-1)!).urls, ['http://127.0.0.1:80/', 'http://127.0.0.1:80/hello/']);
+  const check = 'Health check (each service answers through the webserver)';
+  t.deepEqual(argsOf(tasks, check).urls, ['http://127.0.0.1:80/', 'http://127.0.0.1:80/hello/']);
+  t.deepEqual(afterTheChecks(names), [
+    'Releases of hello beyond the newest 5',
+    'Releases of hello2 beyond the newest 5',
+    'Remove the virtualenv and source of hello from before releases (the service runs from releases/ now)',
+    'Remove the virtualenv and source of hello2 from before releases (the service runs from releases/ now)',
+  ], 'only the clean-up of old releases follows the health checks: the previous release stays until the new one answers');
 });
 
 test('apache-uwsgi: the virtual host validated by configtest, mod_proxy_uwsgi enabled, nginx stopped', (t) => {
@@ -92,7 +105,7 @@ test('pip: packages, the source when it is a package, and the private index', (t
   });
   const pip = argsOf(tasks, 'Python packages of hello');
   t.deepEqual(pip.name, ['uwsgi', 'clam>=3.2']);
-  t.is(pip.virtualenv, '/opt/clam/hello/venv');
+  t.regex(pip.virtualenv as string, /^\/opt\/clam\/hello\/releases\/[0-9a-f]{12}\/venv$/, 'installed into its release, not into the one that runs');
   t.is(pip.index_url, 'http://10.0.0.1:3141/simple/');
   t.deepEqual(pip.trusted_host, ['10.0.0.1']);
   t.true(tasks.some((task) => task.name === "Link CLAM's static files of hello"), 'clam installed: its static files are linked');
@@ -143,7 +156,7 @@ test('a CLAM service gets its secret key file and the CLAM health check; the pla
   t.false(names.includes("CLAM's secret key of hello"));
   t.deepEqual(argsOf(tasks, 'Health check (each service answers through the webserver)').urls, ['http://127.0.0.1:80/hello/']);
   t.like(argsOf(tasks, CLAM_CHECK), { url: 'http://127.0.0.1:80/shout/', public_url: 'http://web1/shout', env_file: '/etc/clam/shout/env', user: 'clam' });
-  t.is(names.at(-1), CLAM_CHECK, 'the checks come last');
+  t.true(afterTheChecks(names).every((name) => /^(Releases of|Remove the virtualenv and source of) /.test(name)), 'the checks come last, before the clean-up of old releases');
   const only = tasksFor({ services: [shoutService('/')] }).names;
   t.false(only.includes('Health check (each service answers through the webserver)'), 'no plain service, no HTTP check');
 });

@@ -19,7 +19,7 @@ function assignment(text: string, name: string): string | undefined {
   return assignments(text).find((line) => line.startsWith(`${name}=`));
 }
 
-const VENV = ['VIRTUAL_ENV="/opt/clam/hello/venv"', 'PATH="/opt/clam/hello/venv/bin:/usr/local/bin:/usr/bin:/bin"', 'PYTHONPATH="/opt/clam/hello/src"'];
+const VENV = ['VIRTUAL_ENV="/opt/clam/hello/current/venv"', 'PATH="/opt/clam/hello/current/venv/bin:/usr/local/bin:/usr/bin:/bin"', 'PYTHONPATH="/opt/clam/hello/current/src"'];
 
 test('one double-quoted assignment per variable, CLAM_ROOT = data_dir unless env sets it', (t) => {
   t.deepEqual(assignments(envFile({ CONFIGFILE: '/etc/clam/hello/hello.yml' })), [...VENV, 'CLAM_ROOT="/var/lib/clam/hello"', 'CONFIGFILE="/etc/clam/hello/hello.yml"']);
@@ -41,8 +41,8 @@ test('a shell reading the file the way systemd does gets the values back unchang
 test('a CLAM service: CLAMFORCEURL is its public URL, CONFIGFILE its NAME.config.yml, PYTHONPATH its source', (t) => {
   const text = envFileOf(hostVars({ server_name: 'clam.example.org', http_port: 8080, services: [shoutService('/shout')] }));
   t.is(assignment(text, 'CLAMFORCEURL'), 'CLAMFORCEURL="http://clam.example.org:8080/shout"');
-  t.is(assignment(text, 'CONFIGFILE'), 'CONFIGFILE="/opt/clam/shout/src/shout.config.yml"');
-  t.is(assignment(text, 'PYTHONPATH'), 'PYTHONPATH="/opt/clam/shout/src"');
+  t.is(assignment(text, 'CONFIGFILE'), 'CONFIGFILE="/opt/clam/shout/current/src/shout.config.yml"');
+  t.is(assignment(text, 'PYTHONPATH'), 'PYTHONPATH="/opt/clam/shout/current/src"');
   t.is(assignment(text, 'CLAM_ROOT'), 'CLAM_ROOT="/var/lib/clam/shout"');
   t.is(assignment(envFileOf(hostVars({ tls: { cert: 'hello/hello.wsgi', key: 'hello/hello.wsgi' }, services: [shoutService('/')] })), 'CLAMFORCEURL'), 'CLAMFORCEURL="https://web1"');
 });

@@ -22,7 +22,7 @@ function section(lines: string[], name: string): string[] {
 
 test('runs the venv uWSGI with the service ini, as the user clam', (t) => {
   const service = section(unit(), 'Service');
-  t.true(service.includes('ExecStart=/opt/clam/hello/venv/bin/uwsgi --ini /etc/clam/hello/uwsgi.ini'));
+  t.true(service.includes('ExecStart=/opt/clam/hello/current/venv/bin/uwsgi --ini /etc/clam/hello/uwsgi.ini'));
   t.true(service.includes('User=clam'));
   t.true(service.includes('Group=clam'));
 });
@@ -37,7 +37,7 @@ test('uWSGI as systemd expects it: Type=notify, SIGQUIT to stop, restarted on fa
 test('enabled into multi-user.target, started after the network', (t) => {
   const lines = unit();
   t.deepEqual(section(lines, 'Install'), ['WantedBy=multi-user.target']);
-  t.true(section(lines, 'Unit').includes('After=network.target'));
+  t.true(section(lines, 'Unit').includes('After=network.target clam-hello.socket'));
 });
 
 test('the service environment comes from the 0640 env file, never from the world-readable unit', (t) => {

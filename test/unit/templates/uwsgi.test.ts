@@ -27,8 +27,8 @@ test('under /hello: the mount prefix is /hello (uWSGI moves it into SCRIPT_NAME)
 
 test('the virtualenv, working directory and unprivileged user of the service', (t) => {
   const lines = ini('/hello');
-  t.true(lines.includes('virtualenv = /opt/clam/hello/venv'));
-  t.true(lines.includes('chdir = /opt/clam/hello/src'));
+  t.true(lines.includes('virtualenv = /opt/clam/hello/current/venv'));
+  t.true(lines.includes('chdir = /opt/clam/hello/current/src'));
   t.true(lines.includes('uid = clam'));
   t.true(lines.includes('gid = clam'));
 });
@@ -45,8 +45,8 @@ test('environment: VIRTUAL_ENV and PATH with the venv first come from the env fi
   t.false(lines.some((line) => /^env\s*=/.test(line) || /VIRTUAL_ENV|PATH|CONFIGFILE|CLAM_ROOT/.test(line)));
   t.true(directives(render('clam-service.service.ejs', vars, service)).includes(`EnvironmentFile=${service.env_file}`));
   const envFile = render('service.env.ejs', vars, service).split('\n');
-  t.true(envFile.includes('VIRTUAL_ENV="/opt/clam/hello/venv"'));
-  t.true(envFile.some((line) => line.startsWith('PATH="/opt/clam/hello/venv/bin:')));
+  t.true(envFile.includes('VIRTUAL_ENV="/opt/clam/hello/current/venv"'));
+  t.true(envFile.some((line) => line.startsWith('PATH="/opt/clam/hello/current/venv/bin:')));
   t.true(envFile.includes('CONFIGFILE="/etc/clam/hello/hello.yml"'));
 });
 
@@ -62,5 +62,5 @@ test('two services get their own ports and mounts', (t) => {
   t.true(one.includes('socket = 127.0.0.1:8888'));
   t.true(two.includes('socket = 127.0.0.1:8889'));
   t.true(two.includes('mount = /other=/etc/clam/other/app.wsgi'));
-  t.true(two.includes('virtualenv = /opt/clam/other/venv'));
+  t.true(two.includes('virtualenv = /opt/clam/other/current/venv'));
 });

@@ -1,0 +1,75 @@
+import { describeScriptFailure } from '../modules/lib/service-logs.js';
+import type { RemoteHost } from '../transport/remote-host.js';
+import { buildWheelScript, parseBuiltWheels, uploadWheelsScript, type WheelFile } from '../wheels/host-scripts.js';
+import type { WheelBroker } from '../wheels/wheel-broker.js';
+import { wheelProject } from '../wheels/wheel-cache.js';
+import type { WheelNeed, WheelWork } from '../wheels/wheel-plan.js';
+
+export interface WheelExchangeContext {
+  remote: RemoteHost;
+  broker: WheelBroker;
+  /** the host's name: the builder others wait for */
+  host: string;
+  step(text: string): void;
+}
+
+/** The builds a planned install makes on this host: claimed at once, so that the other hosts wait for them. */
+export function claimWheelBuilds(work: WheelWork, broker: WheelBroker, host: string): void {
+  for (const need of work.needs) if (need.via === 'build') broker.claim(need.key, host);
+}
+
+async function buildHere(need: WheelNeed, work: WheelWork, context: WheelExchangeContext): Promise<void> {
+  const { broker, remote } = context;
+  context.step(`building the wheel of ${need.name}==${need.version} (once for ${need.key.platform})`);
+  let built = false;
+  try {
+    const outcome = await remote.run(buildWheelScript(need, work.pip));
+    if (outcome.code !== 0) throw new Error(`building the wheel of ${need.name}==${need.version} failed: ${describeScriptFailure(outcome)}`);
+    const wheels = parseBuiltWheels(outcome.stdout).filter((wheel) => wheelProject(wheel.fileName) === need.name);
+    if (wheels.length !== 1) throw new Error(`building the wheel of ${need.name}==${need.version} gave ${wheels.length} wheels of it, not one`);
+    broker.cache.store(need.key, need.name, wheels[0]!.fileName, wheels[0]!.content);
+    built = true;
+  } finally {
+    broker.settle(need.key, built);
+  }
+}
+
+/**
+ * Brings the wheels of a planned pip install to the host before it runs: builds the ones this host
+ * claimed (first, so that no two hosts wait for each other) and keeps them on the controller; waits
+ * for those another host builds; uploads the cached ones. A wheel whose build failed elsewhere, or
+ * that left the cache, is built here.
+ */
+export async function bringWheels(work: WheelWork, context: WheelExchangeContext): Promise<void> {
+  const { broker } = context;
+  const builds = work.needs.filter((need) => need.via === 'build');
+  try {
+    for (const need of builds) await buildHere(need, work, context);
+  } finally {
+    // a claim this host did not get to must not keep the others waiting
+    for (const need of builds) if (broker.state(need.key).kind === 'building') broker.settle(need.key, false);
+  }
+  const uploads: WheelFile[] = [];
+  for (const need of work.needs.filter((n) => n.via !== 'build')) {
+    for (;;) {
+      const state = broker.state(need.key);
+      if (state.kind === 'building') {
+        context.step(`waiting for ${state.builder} to build the wheel of ${need.name}==${need.version}`);
+        await broker.waitFor(need.key);
+        continue;
+      }
+      const cached = broker.cache.find(need.key);
+      if (cached) {
+        uploads.push({ fileName: cached.fileName, content: broker.cache.read(cached) });
+        break;
+      }
+      broker.claim(need.key, context.host);
+      await buildHere(need, work, context);
+      break;
+    }
+  }
+  if (uploads.length === 0) return;
+  context.step(`uploading ${uploads.map((w) => w.fileName).join(', ')} from the controller's wheel cache`);
+  const outcome = await context.remote.run(uploadWheelsScript(uploads));
+  if (outcome.code !== 0) throw new Error(`uploading wheels failed: ${describeScriptFailure(outcome)}`);
+}

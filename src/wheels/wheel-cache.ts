@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { normalizeDistName } from '../facts/kinds/venv.js';
+import type { WheelKey } from './wheel-key.js';
+
+/**
+ * The controller's wheel cache: $CLAMPROVISION_CACHE_DIR/wheels, else
+ * ${XDG_CACHE_HOME:-~/.cache}/clamprovision/wheels.
+ */
+export function wheelCacheDir(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string {
+  if (env.CLAMPROVISION_CACHE_DIR) return join(env.CLAMPROVISION_CACHE_DIR, 'wheels');
+  // the XDG base directory spec: a relative XDG_CACHE_HOME is invalid and ignored
+  const xdg = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(home, '.cache');
+  return join(xdg, 'clamprovision', 'wheels');
+}
+
+/** A wheel file name as pip writes it: NAME-VERSION(-BUILD)?-PY-ABI-PLATFORM.whl, no path. */
+const WHEEL_NAME = /^([A-Za-z0-9_.]+)-[A-Za-z0-9_.!+]+(-[A-Za-z0-9_.]+){3,4}\.whl$/;
+
+/** The distribution a wheel file name is of (normalized), or undefined when it is no wheel's name. */
+export function wheelProject(fileName: string): string | undefined {
+  const match = WHEEL_NAME.exec(fileName);
+  return match?.[1] ? normalizeDistName(match[1]) : undefined;
+}
+
+export interface CachedWheel {
+  fileName: string;
+  path: string;
+}
+
+/**
+ * Wheels on the controller, one directory per key: DIR/PLATFORM/SHA256/NAME.whl. A wheel appears
+ * there by a rename of a complete temporary file, so another clamprovision run reading at the same
+ * time sees the whole wheel or none.
+ */
+export class WheelCache {
+  constructor(readonly dir: string) {}
+
+  private keyDir(key: WheelKey): string {
+    return join(this.dir, key.platform, key.sha256);
+  }
+
+  find(key: WheelKey): CachedWheel | undefined {
+    let names: string[];
+    try {
+      names = readdirSync(this.keyDir(key));
+    } catch {
+      return undefined;
+    }
+    const fileName = names.filter((name) => wheelProject(name) !== undefined).sort()[0];
+    return fileName ? { fileName, path: join(this.keyDir(key), fileName) } : undefined;
+  }
+
+  read(wheel: CachedWheel): Buffer {
+    return readFileSync(wheel.path);
+  }
+
+  /** Stores a wheel built for key; fileName must be a wheel's name of the project the key was built from. */
+  store(key: WheelKey, project: string, fileName: string, content: Buffer): CachedWheel {
+    if (wheelProject(fileName) !== normalizeDistName(project)) {
+      throw new Error(`the build gave ${JSON.stringify(fileName)}, not a wheel of ${project}`);
+    }
+    const dir = this.keyDir(key);
+    mkdirSync(dir, { recursive: true });
+    const temporary = join(dir, `.${fileName}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      writeFileSync(temporary, content, { mode: 0o644 });
+      renameSync(temporary, join(dir, fileName));
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw error;
+    }
+    return { fileName, path: join(dir, fileName) };
+  }
+}
