@@ -1,7 +1,7 @@
 import { describeScriptFailure } from '../modules/lib/service-logs.js';
 import type { RemoteHost } from '../transport/remote-host.js';
 import { buildWheelScript, parseBuiltWheels, uploadWheelsScript, type WheelFile } from '../wheels/host-scripts.js';
-import type { WheelBroker } from '../wheels/wheel-broker.js';
+import { OTHER_RUN, type WheelBroker } from '../wheels/wheel-broker.js';
 import { wheelProject } from '../wheels/wheel-cache.js';
 import type { WheelNeed, WheelWork } from '../wheels/wheel-plan.js';
 
@@ -18,10 +18,21 @@ export function claimWheelBuilds(work: WheelWork, broker: WheelBroker, host: str
   for (const need of work.needs) if (need.via === 'build') broker.claim(need.key, host);
 }
 
-async function buildHere(need: WheelNeed, work: WheelWork, context: WheelExchangeContext): Promise<void> {
+/**
+ * Builds a wheel this host claimed and keeps it on the controller; 'cached' when another clamprovision
+ * run built it meanwhile (this run waited for it): then it is to be uploaded like a cached one.
+ */
+async function buildHere(need: WheelNeed, work: WheelWork, context: WheelExchangeContext): Promise<'built' | 'cached'> {
   const { broker, remote } = context;
-  context.step(`building the wheel of ${need.name}==${need.version} (once for ${need.key.platform})`);
   let built = false;
+  const lock = await broker.lockBuild(need.key, () =>
+    context.step(`waiting for ${OTHER_RUN} to build the wheel of ${need.name}==${need.version}`),
+  );
+  if (lock === 'cached') {
+    broker.settle(need.key, true);
+    return 'cached';
+  }
+  context.step(`building the wheel of ${need.name}==${need.version} (once for ${need.key.platform})`);
   try {
     const outcome = await remote.run(buildWheelScript(need, work.pip));
     if (outcome.code !== 0) throw new Error(`building the wheel of ${need.name}==${need.version} failed: ${describeScriptFailure(outcome)}`);
@@ -29,7 +40,9 @@ async function buildHere(need: WheelNeed, work: WheelWork, context: WheelExchang
     if (wheels.length !== 1) throw new Error(`building the wheel of ${need.name}==${need.version} gave ${wheels.length} wheels of it, not one`);
     broker.cache.store(need.key, need.name, wheels[0]!.fileName, wheels[0]!.content);
     built = true;
+    return 'built';
   } finally {
+    await lock();
     broker.settle(need.key, built);
   }
 }
@@ -37,20 +50,21 @@ async function buildHere(need: WheelNeed, work: WheelWork, context: WheelExchang
 /**
  * Brings the wheels of a planned pip install to the host before it runs: builds the ones this host
  * claimed (first, so that no two hosts wait for each other) and keeps them on the controller; waits
- * for those another host builds; uploads the cached ones. A wheel whose build failed elsewhere, or
- * that left the cache, is built here.
+ * for those another host or run builds; uploads the cached ones. A wheel whose build failed
+ * elsewhere, or that left the cache, is built here.
  */
 export async function bringWheels(work: WheelWork, context: WheelExchangeContext): Promise<void> {
   const { broker } = context;
   const builds = work.needs.filter((need) => need.via === 'build');
+  const fromCache: WheelNeed[] = work.needs.filter((n) => n.via !== 'build');
   try {
-    for (const need of builds) await buildHere(need, work, context);
+    for (const need of builds) if ((await buildHere(need, work, context)) === 'cached') fromCache.push(need);
   } finally {
     // a claim this host did not get to must not keep the others waiting
     for (const need of builds) if (broker.state(need.key).kind === 'building') broker.settle(need.key, false);
   }
   const uploads: WheelFile[] = [];
-  for (const need of work.needs.filter((n) => n.via !== 'build')) {
+  for (const need of fromCache) {
     for (;;) {
       const state = broker.state(need.key);
       if (state.kind === 'building') {
@@ -64,8 +78,7 @@ export async function bringWheels(work: WheelWork, context: WheelExchangeContext
         break;
       }
       broker.claim(need.key, context.host);
-      await buildHere(need, work, context);
-      break;
+      if ((await buildHere(need, work, context)) === 'built') break;
     }
   }
   if (uploads.length === 0) return;

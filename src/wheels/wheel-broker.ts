@@ -1,4 +1,5 @@
-import type { WheelCache } from './wheel-cache.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BuildLockRelease, WheelCache } from './wheel-cache.js';
 import { keyText, type WheelKey } from './wheel-key.js';
 
 /** Where a wheel is, for the host that asks. */
@@ -16,20 +17,50 @@ interface Build {
   failed: boolean;
 }
 
+/** How the builder of a wheel another clamprovision process builds is named. */
+export const OTHER_RUN = 'another clamprovision run';
+
 /**
  * The wheel cache as the hosts of one run share it: the first host that needs a wheel nobody has
  * claims its build; the others wait for that build instead of compiling it too. A failed build
- * releases the claim, so a waiting host builds it itself.
+ * releases the claim, so a waiting host builds it itself. Across processes the cache's build lock
+ * does the same: a build another run holds is waited for.
  */
 export class WheelBroker {
   private readonly builds = new Map<string, Build>();
 
-  constructor(readonly cache: WheelCache) {}
+  /** pollMs: how often a wait on another process looks at the cache again */
+  constructor(
+    readonly cache: WheelCache,
+    private readonly pollMs = 1000,
+  ) {}
 
   state(key: WheelKey): WheelState {
     if (this.cache.find(key)) return { kind: 'cached' };
     const build = this.builds.get(keyText(key));
-    return build && !build.failed ? { kind: 'building', builder: build.builder } : { kind: 'absent' };
+    if (build && !build.failed) return { kind: 'building', builder: build.builder };
+    return this.cache.buildLocked(key) ? { kind: 'building', builder: OTHER_RUN } : { kind: 'absent' };
+  }
+
+  /**
+   * Before a claimed build runs: takes the cache's build lock for it, waiting (onWait is told once)
+   * while another process holds it. 'cached' when the wheel is in the cache by then: nothing to build.
+   */
+  async lockBuild(key: WheelKey, onWait: () => void): Promise<BuildLockRelease | 'cached'> {
+    let told = false;
+    for (;;) {
+      if (this.cache.find(key)) return 'cached';
+      const release = await this.cache.tryLockBuild(key);
+      if (release) {
+        // the other process may have stored it just before it let go
+        if (!this.cache.find(key)) return release;
+        await release();
+        return 'cached';
+      }
+      if (!told) onWait();
+      told = true;
+      await sleep(this.pollMs);
+    }
   }
 
   /** The host will build this wheel (in a plan: would build it). */
@@ -53,9 +84,11 @@ export class WheelBroker {
     this.builds.get(keyText(key))?.settle(built);
   }
 
-  /** Waits for the build of key that another host claimed; true when the wheel is now cached. */
+  /** Waits for the build of key that another host (or process) claimed; true when the wheel is now cached. */
   async waitFor(key: WheelKey): Promise<boolean> {
     const build = this.builds.get(keyText(key));
-    return build ? build.done : this.cache.find(key) !== undefined;
+    if (build) return build.done;
+    while (!this.cache.find(key) && this.cache.buildLocked(key)) await sleep(this.pollMs);
+    return this.cache.find(key) !== undefined;
   }
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+import lockfile from 'proper-lockfile';
 import { normalizeDistName } from '../facts/kinds/venv.js';
 import type { WheelKey } from './wheel-key.js';
 
@@ -30,16 +31,57 @@ export interface CachedWheel {
   path: string;
 }
 
+/** Ends this process's hold on a key's build lock. */
+export type BuildLockRelease = () => Promise<void>;
+
+/**
+ * A build lock not refreshed for this long belongs to a run that died: another run may take it.
+ * The holder refreshes it every few seconds while its build runs.
+ */
+const BUILD_LOCK_STALE_MS = 30_000;
+
 /**
  * Wheels on the controller, one directory per key: DIR/PLATFORM/SHA256/NAME.whl. A wheel appears
  * there by a rename of a complete temporary file, so another clamprovision run reading at the same
- * time sees the whole wheel or none.
+ * time sees the whole wheel or none. While a run builds a key's wheel it holds the key's build
+ * lock (DIR/PLATFORM/SHA256.lock, proper-lockfile's directory lock), so that clamprovision
+ * processes started at the same time build each wheel once: the others wait for it.
  */
 export class WheelCache {
   constructor(readonly dir: string) {}
 
   private keyDir(key: WheelKey): string {
     return join(this.dir, key.platform, key.sha256);
+  }
+
+  private lockOptions(key: WheelKey) {
+    return { realpath: false, lockfilePath: `${this.keyDir(key)}.lock`, stale: BUILD_LOCK_STALE_MS };
+  }
+
+  /** Takes the key's build lock; undefined when another run holds it. */
+  async tryLockBuild(key: WheelKey): Promise<BuildLockRelease | undefined> {
+    mkdirSync(join(this.dir, key.platform), { recursive: true });
+    try {
+      const release = await lockfile.lock(this.keyDir(key), {
+        ...this.lockOptions(key),
+        // a lock taken over as stale (this run was stopped for 30 s): the build goes on, at worst
+        // another run builds the same wheel too, and the rename keeps the cache whole
+        onCompromised: () => undefined,
+      });
+      return () => release().catch(() => undefined);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return undefined;
+      throw error;
+    }
+  }
+
+  /** Another run (or this one) builds the key's wheel now. */
+  buildLocked(key: WheelKey): boolean {
+    try {
+      return lockfile.checkSync(this.keyDir(key), this.lockOptions(key));
+    } catch {
+      return false;
+    }
   }
 
   find(key: WheelKey): CachedWheel | undefined {

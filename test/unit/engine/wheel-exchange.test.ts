@@ -86,3 +86,41 @@ test('a cached wheel is uploaded, nothing is built; the upload carries no index 
   t.true(scripts[0]!.includes(Buffer.from('cached').toString('base64')));
   t.false(scripts[0]!.includes('s3cret'));
 });
+
+test('two runs at once (two brokers on one cache, as two processes have): one builds, the other waits for its lock and uploads', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'wheels-'));
+  const first = new WheelBroker(new WheelCache(dir), 50);
+  const second = new WheelBroker(new WheelCache(dir), 50);
+  const web1 = host({ buildMs: 400 });
+  const web2 = host();
+  // both plans were made before either build started: each run would build
+  claimWheelBuilds(work('build'), first, 'web1');
+  claimWheelBuilds(work('build'), second, 'web2');
+  const steps: string[] = [];
+  const one = bringWheels(work('build'), { remote: web1.remote, broker: first, host: 'web1', step: () => undefined });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await Promise.all([one, bringWheels(work('build'), { remote: web2.remote, broker: second, host: 'web2', step: (text) => steps.push(text) })]);
+  t.deepEqual(web1.ran, ['build']);
+  t.deepEqual(web2.ran, ['upload']);
+  t.deepEqual(steps, [
+    'waiting for another clamprovision run to build the wheel of uwsgi==2.0.21',
+    `uploading ${WHEEL} from the controller's wheel cache`,
+  ]);
+});
+
+test('the other run failed its build: this run takes the lock and builds', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'wheels-'));
+  const first = new WheelBroker(new WheelCache(dir), 50);
+  const second = new WheelBroker(new WheelCache(dir), 50);
+  const web1 = host({ buildFails: true, buildMs: 300 });
+  const web2 = host();
+  claimWheelBuilds(work('build'), first, 'web1');
+  claimWheelBuilds(work('build'), second, 'web2');
+  const one = bringWheels(work('build'), { remote: web1.remote, broker: first, host: 'web1', step: () => undefined });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const [a, b] = await Promise.allSettled([one, bringWheels(work('build'), { remote: web2.remote, broker: second, host: 'web2', step: () => undefined })]);
+  t.is(a.status, 'rejected');
+  t.is(b.status, 'fulfilled');
+  t.deepEqual(web2.ran, ['build']);
+  t.truthy(second.cache.find(key));
+});
