@@ -7,6 +7,8 @@ import type { ConvergeOptions } from './commands/converge.js';
 import type { ReleasesOptions } from './commands/releases.js';
 import type { RollbackOptions } from './commands/rollback.js';
 import { EXIT } from './commands/exit-codes.js';
+import { TOOL_VERSION } from './core/tool-version.js';
+import { isPlanFile } from './plan-file/format.js';
 
 function positiveInteger(value: string): number {
   const n = Number(value);
@@ -38,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   const program = new Command()
     .name('clamprovision')
     .description('Put CLAM webservices (and any WSGI app) into production on Debian/Ubuntu servers over SSH.')
-    .version('0.1.0')
+    .version(TOOL_VERSION)
     .showHelpAfterError()
     .exitOverride();
 
@@ -57,26 +59,55 @@ async function main(argv: string[]): Promise<number> {
         .option('--accept-new-host-keys', 'trust and record host keys not yet in ~/.ssh/known_hosts', false)
         .addOption(new Option('--connect-timeout <seconds>', 'SSH connect timeout').argParser(positiveInteger).default(10))
         .addOption(new Option('--lock-timeout <seconds>', 'wait this long for another run on a host').argParser(positiveInteger).default(300))
-        .option('-v, --verbose', 'also list unchanged and skipped tasks', (_v, total: number) => total + 1, 0);
+        .option('-v, --verbose', 'also list unchanged and skipped tasks', (_v, total: number) => total + 1, 0)
+        .option('--junit <file>', 'also write a JUnit XML report of the run (one test case per host and task)');
     }
     return command;
   };
 
   let exitCode: number = EXIT.ok;
-  addRunOptions(program.command('apply').argument('<inventory>').description('converge every selected host'), true).action(
-    async (inventory: string, options: ConvergeOptions) => {
-      await registerPlugins();
-      const { converge } = await import('./commands/converge.js');
-      exitCode = await converge('apply', { ...options, inventory });
-    },
-  );
-  addRunOptions(program.command('plan').argument('<inventory>').description('dry run: show what apply would change (exit 2 when changes are pending)'), true).action(
-    async (inventory: string, options: ConvergeOptions) => {
-      await registerPlugins();
-      const { converge } = await import('./commands/converge.js');
-      exitCode = await converge('plan', { ...options, inventory });
-    },
-  );
+  addRunOptions(
+    program
+      .command('apply')
+      .argument('<inventory|planfile>', 'an inventory, or a plan saved by `plan --out` (told apart by its content)')
+      .description('converge every selected host; given a saved plan, apply exactly that plan'),
+    true,
+  ).action(async (target: string, options: ConvergeOptions) => {
+    await registerPlugins();
+    if (isPlanFile(target)) {
+      const { applyPlanFile } = await import('./commands/saved-plan.js');
+      exitCode = await applyPlanFile(target, options);
+      return;
+    }
+    const { converge } = await import('./commands/converge.js');
+    exitCode = await converge('apply', { ...options, inventory: target });
+  });
+  addRunOptions(
+    program
+      .command('plan')
+      .argument('<inventory>')
+      .description('dry run: show what apply would change (exit 2 when changes are pending)')
+      .option('--out <planfile>', 'save the plan, for `apply PLANFILE` to apply exactly'),
+    true,
+  ).action(async (inventory: string, options: ConvergeOptions) => {
+    await registerPlugins();
+    if (options.out !== undefined) {
+      const { planToFile } = await import('./commands/saved-plan.js');
+      exitCode = await planToFile({ ...options, out: options.out, inventory });
+      return;
+    }
+    const { converge } = await import('./commands/converge.js');
+    exitCode = await converge('plan', { ...options, inventory });
+  });
+  program
+    .command('show')
+    .argument('<planfile>')
+    .description('print a plan saved by `plan --out` again, as plan printed it')
+    .option('--json', 'print one JSON document on stdout', false)
+    .action(async (file: string, options: { json: boolean }) => {
+      const { showPlanFile } = await import('./commands/saved-plan.js');
+      exitCode = showPlanFile(file, options);
+    });
   addRunOptions(program.command('validate').argument('<inventory>').description('offline check of inventory, playbook and templates'), false).action(
     async (inventory: string, options: ConvergeOptions) => {
       await registerPlugins();

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
+import { noteInputRead } from '../input/read-log.js';
 import { memoizedInRun } from '../input/run-memo.js';
 import { followedStat, IGNORE_FILE, ignoreFilter } from '../input/source-ignore.js';
 
@@ -54,6 +55,7 @@ function digestSource(dir: string): string {
   const hash = createHash('sha256');
   for (const file of listSourceFiles(dir)) {
     const content = readFileSync(path.join(dir, file));
+    noteInputRead(path.join(dir, file), content);
     // Length-prefixed so that moving bytes between a name and a content changes the digest.
     hash.update(`${file.length}:${file}\0${content.length}:`);
     hash.update(content);

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { secrets } from '../core/secrets.js';
 import { runAll } from '../engine/run-all.js';
-import { summarize, type HostResult, type Mode } from '../engine/results.js';
+import { summarize, type HostResult, type Mode, type RunGuard } from '../engine/results.js';
+import { writeCiReports } from '../report/ci-reports.js';
 import { renderJson } from '../report/json.js';
 import { ProgressDisplay } from '../report/progress.js';
 import { renderHostReport, renderRecap } from '../report/text.js';
@@ -23,6 +24,16 @@ export interface ConvergeOptions extends PrepareOptions {
   verbose: number;
   connectTimeout: number;
   lockTimeout: number;
+  /** plan: save the plan to this file, for `apply FILE` */
+  out?: string;
+  /** a JUnit XML report of the run, for CI */
+  junit?: string;
+}
+
+/** What a saved plan adds to a run: the guard of its hosts, and what to do with the results before they are reported. */
+export interface RunHooks {
+  guard?: RunGuard;
+  finished?(results: HostResult[]): void;
 }
 
 async function askBecomePassword(): Promise<string> {
@@ -51,7 +62,7 @@ export async function converge(mode: Mode, options: ConvergeOptions, command: st
 }
 
 /** Runs a prepared run on its hosts and reports it: apply, plan and rollback. */
-export async function runPrepared(mode: Mode, prepared: PreparedRun, options: ConvergeOptions, command: string = mode): Promise<number> {
+export async function runPrepared(mode: Mode, prepared: PreparedRun, options: ConvergeOptions, command: string = mode, hooks: RunHooks = {}): Promise<number> {
   const becomePassword = options.askBecomePass ? await askBecomePassword() : undefined;
   const progress = new ProgressDisplay(mode, options.verbose > 0);
   progress.start(prepared.hosts.map((h) => ({ name: h.name, address: h.connection.address })));
@@ -68,13 +79,16 @@ export async function runPrepared(mode: Mode, prepared: PreparedRun, options: Co
     lockTimeoutSeconds: options.lockTimeout,
     observer: progress,
     wheels: new WheelBroker(new WheelCache(wheelCacheDir())),
+    guard: hooks.guard,
   });
   await progress.stop();
+  hooks.finished?.(results);
   if (options.json) {
     process.stdout.write(renderJson(command, results) + '\n');
   } else {
     process.stdout.write(renderHostReport(results, mode, options.diff) + '\n');
     process.stdout.write(renderRecap(results, mode) + '\n');
   }
+  writeCiReports(command, mode, results, options);
   return exitCodeFor(mode, results);
 }

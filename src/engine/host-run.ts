@@ -8,7 +8,7 @@ import { describeScriptFailure } from '../modules/lib/service-logs.js';
 import { UnreachableError } from '../transport/errors.js';
 import type { ConnectHost, HeldCommand, RemoteHost } from '../transport/remote-host.js';
 import { LOCK_FILE } from '../transport/run-lock.js';
-import type { HostResult, Mode, RunObserver, TaskResult } from './results.js';
+import type { HostResult, Mode, RunGuard, RunObserver, TaskResult } from './results.js';
 import { unsupportedOsReason } from './supported-os.js';
 import type { WheelBroker } from '../wheels/wheel-broker.js';
 import type { WheelKey } from '../wheels/wheel-key.js';
@@ -22,9 +22,14 @@ export interface HostRunOptions {
   observer: RunObserver;
   /** the controller's wheel cache, shared by the hosts of the run; without it pip builds what it builds */
   wheels?: WheelBroker;
+  /** apply of a saved plan (and plan --out): checks the host's facts and decisions against the plan */
+  guard?: RunGuard;
 }
 
 class HostFailure extends Error {}
+
+/** The host no longer matches the saved plan: nothing was changed on it. */
+class HostRefused extends HostFailure {}
 
 /** Converges (or plans) one host: connect, lock, facts, tasks, handlers. */
 class HostRun {
@@ -37,6 +42,8 @@ class HostRun {
   private facts!: HostFacts;
   /** a change was applied since the facts were read: what a package install created is not in them */
   private factsStale = false;
+  /** apply changed something on the host in this run */
+  private changedHost = false;
 
   constructor(
     private readonly host: InventoryHost,
@@ -62,6 +69,7 @@ class HostRun {
       if (this.options.mode === 'apply') lock = await this.acquireLock(this.remote);
       this.step('gathering facts');
       await this.readFacts();
+      this.refuseIf(this.options.guard?.facts(this.host.name, this.facts));
       const osProblem = unsupportedOsReason(this.facts.os);
       if (osProblem) throw new HostFailure(osProblem);
       for (const play of this.plays) await this.runPlay(play);
@@ -74,6 +82,7 @@ class HostRun {
         ...base,
         status: unreachable ? 'unreachable' : 'failed',
         error: (error as Error).message + undone,
+        ...(error instanceof HostRefused ? { refused: true } : {}),
         commands: this.remote?.commands ?? 0,
         tasks: this.tasks,
       };
@@ -83,6 +92,16 @@ class HostRun {
       void lock?.release().catch(() => undefined);
       await this.remote?.close();
     }
+  }
+
+  private refuseIf(reason: string | undefined): void {
+    if (reason !== undefined) throw new HostRefused(reason);
+  }
+
+  /** Before the first change on the host, every decision must be the one the saved plan holds. */
+  private checkDecision(task: TaskResult): void {
+    if (this.changedHost) return;
+    this.refuseIf(this.options.guard?.decision(this.host.name, this.tasks.length, task));
   }
 
   private async readFacts(): Promise<void> {
@@ -138,6 +157,7 @@ class HostRun {
       // Re-read after a change (one command), so e.g. the default site an apt install just created is seen.
       if (this.factsStale) await this.readFacts();
       if (!evaluateCondition(task.when, { ...task.scope, facts: this.facts })) {
+        this.checkDecision({ ...result, status: 'skipped' });
         this.record({ ...result, status: 'skipped' });
         return;
       }
@@ -146,17 +166,21 @@ class HostRun {
       const wheelState = broker && ((key: WheelKey) => broker.state(key));
       const change = module.plan(task.args, this.facts, { taskName: task.name, inHandler, ...(wheelState ? { wheelState } : {}) });
       if (!change) {
+        this.checkDecision(result);
         this.record(result);
         return;
       }
       if (change.check) {
+        this.checkDecision({ ...result, check: true });
         if (this.options.mode === 'apply') await this.execute(change.script, result);
         this.record({ ...result, check: true, summary: change.summary });
         return;
       }
       Object.assign(result, { status: 'changed', summary: change.summary, ...(change.diff ? { diff: change.diff } : {}) });
+      this.checkDecision(result);
       if (change.wheels && broker) claimWheelBuilds(change.wheels, broker, this.host.name);
       if (this.options.mode === 'apply') {
+        this.changedHost = true;
         if (change.wheels && broker) {
           await bringWheels(change.wheels, { remote: this.remote!, broker, host: this.host.name, step: (text) => this.step(text) });
         }
@@ -167,6 +191,7 @@ class HostRun {
       for (const name of task.notify) this.notified.add(name);
       this.record(result);
     } catch (error) {
+      if (error instanceof HostRefused) throw error;
       const message = (error as Error).message;
       this.record({ ...result, status: 'failed', error: message });
       throw new HostFailure(`task '${task.name}' failed: ${message}`);

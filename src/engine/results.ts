@@ -1,3 +1,5 @@
+import type { HostFacts } from '../facts/types.js';
+
 export type Mode = 'apply' | 'plan';
 export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped';
 export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable';
@@ -20,6 +22,8 @@ export interface HostResult {
   address: string;
   status: HostStatus;
   error?: string;
+  /** apply of a saved plan: the host no longer matched the plan and was left untouched */
+  refused?: boolean;
   /** SSH exec channels this host ran */
   commands: number;
   tasks: TaskResult[];
@@ -40,6 +44,17 @@ export interface RunObserver {
   hostNotice?(host: string, message: string): void;
   taskFinished?(host: string, task: TaskResult): void;
   hostFinished?(result: HostResult): void;
+}
+
+/**
+ * Checks an apply of a saved plan makes on each host before it changes anything there: a reason to
+ * refuse the host (left untouched, reported failed), or undefined to go on. Plan --out records with it.
+ */
+export interface RunGuard {
+  /** the host's facts, as read before any task */
+  facts(host: string, facts: HostFacts): string | undefined;
+  /** a task's decision (the index-th result of the host), made while nothing has changed on the host yet */
+  decision(host: string, index: number, task: TaskResult): string | undefined;
 }
 
 export function summarize(hosts: HostResult[]): RunSummary {

@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { InputError, type SourceLocation } from '../core/errors.js';
+import { noteInputRead } from './read-log.js';
 
 /** Inventories, playbooks and answer files are small: a larger one is a mistake (or /dev/zero). */
 export const MAX_INPUT_BYTES = 4 * 1024 * 1024;
@@ -26,6 +27,7 @@ export function readInputText(file: string): string {
     let length = 0;
     for (let n; length < buffer.length && (n = readSync(fd, buffer, length, buffer.length - length, null)) > 0; ) length += n;
     if (length > MAX_INPUT_BYTES) throw new InputError(`cannot read ${file}: more than the ${MAX_INPUT_BYTES} bytes an input file may have`, start);
+    noteInputRead(file, buffer.subarray(0, length));
     return decodeUtf8(buffer.subarray(0, length), file);
   } finally {
     closeSync(fd);

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { FileFact, TreeFact } from '../facts/types.js';
 import { ignoreFilter, type IgnoreScope } from '../input/source-ignore.js';
 import { memoizedInRun } from '../input/run-memo.js';
+import { noteInputRead } from '../input/read-log.js';
 import { PlanError, defineModule, type PlannedChange } from './types.js';
 import { attributeChanges, attributeCommands, type WantedAttributes } from './lib/attributes.js';
 import { planFileContent } from './lib/file-content.js';
@@ -58,6 +59,13 @@ export interface PreparedCopy extends CopyArgs {
   source: LocalSource;
 }
 
+/** A file that is uploaded, read on the controller (and noted as an input of the run). */
+function readLocalFile(path: string): Buffer {
+  const content = readFileSync(path);
+  noteInputRead(path, content);
+  return content;
+}
+
 /** What is uploaded from a local directory: everything but what the ignore rules of `scope` leave out. */
 export function readLocalDirectory(root: string, scope: IgnoreScope): LocalEntry[] {
   return memoizedInRun(`readLocalDirectory\0${scope}\0${resolve(root)}`, () => readDirectory(root, scope));
@@ -77,7 +85,7 @@ function readDirectory(root: string, scope: IgnoreScope): LocalEntry[] {
       } else if (stat.isSymbolicLink()) {
         entries.push({ path, type: 'link', mode: 0o777, linkTarget: readlinkSync(join(root, path)) });
       } else if (stat.isFile()) {
-        entries.push({ path, type: 'file', mode: stat.mode & 0o7777, content: readFileSync(join(root, path)) });
+        entries.push({ path, type: 'file', mode: stat.mode & 0o7777, content: readLocalFile(join(root, path)) });
       }
     }
   };
@@ -97,7 +105,7 @@ export const copy = defineModule({
     } catch (error) {
       throw new Error(`cannot read ${args.src} (${path}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
-    if (!isDirectory) return { ...args, source: { kind: 'file', content: readFileSync(path), mode: statSync(path).mode & 0o7777 } };
+    if (!isDirectory) return { ...args, source: { kind: 'file', content: readLocalFile(path), mode: statSync(path).mode & 0o7777 } };
     if (args.validate) throw new Error('validate works with a single file, not with a directory as src');
     const scope = args.exclude_local_clutter ? 'service-source' : 'directory';
     return { ...args, source: { kind: 'directory', entries: readLocalDirectory(path, scope) } };

@@ -1,5 +1,6 @@
 import ejs, { type TemplateFunction } from 'ejs';
 import { readFileSync } from 'node:fs';
+import { noteInputRead } from '../../input/read-log.js';
 import { memoizedInRun } from '../../input/run-memo.js';
 
 /**
@@ -17,7 +18,11 @@ const compiledTemplates = new Map<string, TemplateFunction>();
 
 /** A template file's text, read once per run. */
 export function readTemplateText(path: string): string {
-  return memoizedInRun(`template\0${path}`, () => readFileSync(path, 'utf8'));
+  return memoizedInRun(`template\0${path}`, () => {
+    const text = readFileSync(path, 'utf8');
+    noteInputRead(path, text);
+    return text;
+  });
 }
 
 /**
