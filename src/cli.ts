@@ -8,7 +8,7 @@ import type { ReleasesOptions } from './commands/releases.js';
 import type { RollbackOptions } from './commands/rollback.js';
 import { EXIT } from './commands/exit-codes.js';
 import { TOOL_VERSION } from './core/tool-version.js';
-import { isPlanFile } from './plan-file/format.js';
+import { isPlanFile } from './plan-file/marker.js';
 
 function positiveInteger(value: string): number {
   const n = Number(value);

@@ -5,17 +5,14 @@ import { InputError } from '../core/errors.js';
 import { TOOL_VERSION } from '../core/tool-version.js';
 import type { HostResult } from '../engine/results.js';
 import { maskedJson } from '../report/json.js';
+import { PLAN_FORMAT, PLAN_MARKER } from './marker.js';
 
 /**
- * A saved plan (`plan --out FILE`): a JSON document that starts with its format marker, so that
- * `apply FILE` tells it from an inventory by its first bytes. Every string in it went through the
- * secrets registry (as --json does); its checksum catches a file edited or cut short (it is no
- * signature: whoever may write the file may write a new checksum too).
+ * A saved plan (`plan --out FILE`): a JSON document that starts with its format marker (marker.ts).
+ * Every string in it went through the secrets registry (as --json does); its checksum catches a file
+ * edited or cut short (it is no signature: whoever may write the file may write a new checksum too).
  */
-export const PLAN_FORMAT = 'clamprovision-plan';
 export const PLAN_FORMAT_VERSION = 1;
-
-const MARKER = new RegExp(`^\\s*\\{\\s*"format"\\s*:\\s*"${PLAN_FORMAT}"`);
 
 const taskSchema = z.object({
   name: z.string(),
@@ -77,15 +74,6 @@ export function writePlanFile(file: string, body: PlanBody): void {
   renameSync(partial, file);
 }
 
-/** Whether a file holds a saved plan rather than an inventory (by its first bytes; false when unreadable). */
-export function isPlanFile(file: string): boolean {
-  try {
-    return MARKER.test(readFileSync(file, 'utf8').slice(0, 200));
-  } catch {
-    return false;
-  }
-}
-
 /** A saved plan, checked; InputError for a file that is unreadable, damaged, edited, or of another version. */
 export function readPlanFile(file: string): SavedPlan {
   const where = { file, line: 1, col: 1 };
@@ -95,7 +83,7 @@ export function readPlanFile(file: string): SavedPlan {
   } catch (error) {
     throw new InputError(`cannot read the plan: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, where);
   }
-  if (!MARKER.test(text)) throw new InputError(`not a saved plan: a plan file starts with {"format": "${PLAN_FORMAT}"`, where);
+  if (!PLAN_MARKER.test(text)) throw new InputError(`not a saved plan: a plan file starts with {"format": "${PLAN_FORMAT}"`, where);
   let data: unknown;
   try {
     data = JSON.parse(text);

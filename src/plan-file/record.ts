@@ -3,7 +3,8 @@ import type { HostFacts } from '../facts/types.js';
 import { summarize, type HostResult, type RunGuard } from '../engine/results.js';
 import { jsonHost } from '../report/json.js';
 import { factsFingerprint, type FactsFingerprint } from './fingerprint.js';
-import { PLAN_FORMAT, PLAN_FORMAT_VERSION, type PlanBody, type SavedPlan } from './format.js';
+import { PLAN_FORMAT_VERSION, type PlanBody, type SavedPlan } from './format.js';
+import { PLAN_FORMAT } from './marker.js';
 import type { InputHash } from './inputs.js';
 
 /** `plan --out`: takes each host's facts fingerprint as the engine reads them, then makes the plan's body. */
