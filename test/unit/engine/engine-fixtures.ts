@@ -1,5 +1,5 @@
 /** Plays, inventory hosts and a run of the engine against fake hosts, for the engine's unit tests. */
-import type { HostResult, Mode, RunObserver } from '../../../src/engine/results.js';
+import type { HostResult, Mode, RunGuard, RunObserver } from '../../../src/engine/results.js';
 import { runAll } from '../../../src/engine/run-all.js';
 import type { InventoryHost } from '../../../src/inventory/types.js';
 import { command } from '../../../src/modules/command.js';
@@ -70,6 +70,7 @@ export interface EngineOptions {
   lockTimeoutSeconds?: number;
   /** the run's wheel cache (none unless given) */
   wheels?: WheelBroker;
+  guard?: RunGuard;
 }
 
 /** Runs the plays on every fake host (inventory order, name = address), as apply does unless told otherwise. */
@@ -92,6 +93,7 @@ export async function runEngine(hosts: FakeHost[], plays: CompiledPlay[], option
     lockTimeoutSeconds: options.lockTimeoutSeconds ?? 5,
     observer,
     ...(options.wheels ? { wheels: options.wheels } : {}),
+    guard: options.guard,
   });
   return {
     results,
