@@ -11,6 +11,12 @@ import type { HostFacts } from '../facts/types.js';
  */
 const VOLATILE = new Set(['aptListsAge', 'sshClientAddress', 'mainPid', 'pid', 'ppid', 'unitMainPid']);
 
+/**
+ * Facts whose lists are sets once the process ids are left out: every worker of a webserver holds its
+ * listening socket, and how many workers there are comes and goes with the load.
+ */
+const SETS = new Set(['listeners']);
+
 /** The facts a plan was made from, as digests: one per fact (e.g. `files /etc/nginx/conf.d/x.conf`). */
 export interface FactsFingerprint {
   sha256: string;
@@ -36,6 +42,10 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+function canonicalSet(value: unknown): string {
+  return Array.isArray(value) ? `[${[...new Set(value.map(canonical))].sort().join(',')}]` : canonical(value);
+}
+
 /** The fingerprint of a host's facts: a digest per fact and one over them all. */
 export function factsFingerprint(facts: HostFacts): FactsFingerprint {
   const parts: Record<string, string> = {};
@@ -43,7 +53,7 @@ export function factsFingerprint(facts: HostFacts): FactsFingerprint {
     if (VOLATILE.has(kind) || value === undefined) continue;
     if (value instanceof Map) {
       // a name is a path, a package, a service, or a probe's command line, which may hold a secret
-      for (const [key, item] of value) parts[secrets.mask(`${kind} ${String(key)}`)] = sha256(canonical(item)).slice(0, 16);
+      for (const [key, item] of value) parts[secrets.mask(`${kind} ${String(key)}`)] = sha256(SETS.has(kind) ? canonicalSet(item) : canonical(item)).slice(0, 16);
     } else {
       parts[kind] = sha256(canonical(value)).slice(0, 16);
     }

@@ -56,3 +56,14 @@ test('a fact name holding a secret (a probe command line) is masked in the finge
   t.false(text.includes('probe-s3cret-token-55'));
   t.true(text.includes('probes curl -H'));
 });
+
+test('the processes holding a port count as a set: webserver workers come and go with the load', (t) => {
+  const worker = (pid: number) => ({ pid, ppid: 1, comm: 'apache2', argv: ['/usr/sbin/apache2', '-k', 'start'], user: 'www-data', unit: 'apache2.service', unitMainPid: 1 });
+  const planned = facts();
+  planned.listeners = new Map([[80, [worker(10), worker(11)]]]);
+  const now = facts();
+  now.listeners = new Map([[80, [worker(12), worker(13), worker(14)]]]);
+  t.deepEqual(changedFacts(factsFingerprint(planned), factsFingerprint(now)), []);
+  now.listeners = new Map([[80, [{ ...worker(15), comm: 'python3', unit: 'session-3.scope' }]]]);
+  t.deepEqual(changedFacts(factsFingerprint(planned), factsFingerprint(now)), ['listeners 80']);
+});
