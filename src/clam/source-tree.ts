@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { noteInputRead } from '../input/read-log.js';
+import { noteInputRead, noteUploadedTree } from '../input/read-log.js';
 import { memoizedInRun } from '../input/run-memo.js';
 import { followedStat, IGNORE_FILE, ignoreFilter } from '../input/source-ignore.js';
 
@@ -21,6 +21,7 @@ export function listSourceFiles(dir: string): string[] {
 }
 
 function walkSource(dir: string): string[] {
+  noteUploadedTree(dir);
   const ignored = ignoreFilter(dir, 'service-source');
   const files: string[] = [];
   let entries = 0;

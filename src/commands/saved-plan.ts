@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { InputError } from '../core/errors.js';
 import { logInputReads } from '../input/read-log.js';
 import { plannedResults, readPlanFile, writePlanFile, type SavedPlan } from '../plan-file/format.js';
@@ -9,15 +10,26 @@ import { renderHostReport, renderRecap } from '../report/text.js';
 import { runPrepared, type ConvergeOptions } from './converge.js';
 import { prepareRun, type PrepareOptions, type PreparedRun } from './prepare.js';
 
-/** prepareRun, and the local files it read, named and hashed as a plan keeps them. */
-function prepareLogged(options: PrepareOptions): { prepared: PreparedRun; inputs: SavedPlan['inputs'] } {
-  const { value, reads } = logInputReads(() => prepareRun(options));
-  return { prepared: value, inputs: inputHashes(reads) };
+/** prepareRun, the local files it read (named and hashed as a plan keeps them) and the directories it would upload. */
+function prepareLogged(options: PrepareOptions): { prepared: PreparedRun; inputs: SavedPlan['inputs']; uploadedTrees: Set<string> } {
+  const { value, reads, uploadedTrees } = logInputReads(() => prepareRun(options));
+  return { prepared: value, inputs: inputHashes(reads), uploadedTrees };
+}
+
+/** A plan written into a directory that is uploaded would be uploaded with it, and be an input of itself. */
+function refusePlanInUploadedTree(file: string, uploadedTrees: Set<string>): void {
+  const target = path.resolve(file);
+  for (const tree of uploadedTrees) {
+    if (!path.relative(tree, target).startsWith('..')) {
+      throw new InputError(`--out ${file} is inside ${tree}, which is uploaded to the hosts (a service's source or a copied directory): write the plan elsewhere, e.g. --out ${path.join('..', path.basename(file))}`);
+    }
+  }
 }
 
 /** `plan INVENTORY --out FILE`: plan, and save the plan when every host could be planned. */
 export async function planToFile(options: ConvergeOptions & { out: string }): Promise<number> {
-  const { prepared, inputs } = prepareLogged(options);
+  const { prepared, inputs, uploadedTrees } = prepareLogged(options);
+  refusePlanInUploadedTree(options.out, uploadedTrees);
   const recorder = new PlanRecorder();
   const saved: SavedPlan['options'] = {
     inventory: options.inventory,

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { FileFact, TreeFact } from '../facts/types.js';
 import { ignoreFilter, type IgnoreScope } from '../input/source-ignore.js';
 import { memoizedInRun } from '../input/run-memo.js';
-import { noteInputRead } from '../input/read-log.js';
+import { noteInputRead, noteUploadedTree } from '../input/read-log.js';
 import { PlanError, defineModule, type PlannedChange } from './types.js';
 import { attributeChanges, attributeCommands, type WantedAttributes } from './lib/attributes.js';
 import { planFileContent } from './lib/file-content.js';
@@ -72,6 +72,7 @@ export function readLocalDirectory(root: string, scope: IgnoreScope): LocalEntry
 }
 
 function readDirectory(root: string, scope: IgnoreScope): LocalEntry[] {
+  noteUploadedTree(root);
   const ignored = ignoreFilter(root, scope);
   const entries: LocalEntry[] = [];
   const walk = (relative: string) => {

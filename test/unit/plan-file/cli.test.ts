@@ -120,3 +120,13 @@ test('plan --out saves no plan when a host could not be planned', async (t) => {
   t.regex(run.stderr, /No plan saved: web1 could not be planned/);
   t.false(existsSync(out));
 });
+
+test('plan --out into a directory that is uploaded (a service source) is refused, exit 1, no host contacted', async (t) => {
+  const project = makeProject();
+  const out = join(project.dir, 'src', 'plan.json');
+  const run = await runCli(['plan', project.inventory, '--playbook', project.playbook, '--out', out], { env });
+  t.is(run.code, 1, explain(run));
+  t.regex(run.stderr, /is inside .*src, which is uploaded to the hosts .*: write the plan elsewhere/);
+  t.is(run.stdout, '');
+  t.false(existsSync(out));
+});
