@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../core/errors.js';
 import { logInputReads } from '../input/read-log.js';
@@ -30,6 +31,10 @@ function refusePlanInUploadedTree(file: string, uploadedTrees: Set<string>): voi
 export async function planToFile(options: ConvergeOptions & { out: string }): Promise<number> {
   const { prepared, inputs, uploadedTrees } = prepareLogged(options);
   refusePlanInUploadedTree(options.out, uploadedTrees);
+  // found out before any host is contacted, not after the whole plan was made
+  if (!statSync(path.dirname(path.resolve(options.out)), { throwIfNoEntry: false })?.isDirectory()) {
+    throw new InputError(`--out ${options.out}: the directory ${path.dirname(options.out)} does not exist`);
+  }
   const recorder = new PlanRecorder();
   const saved: SavedPlan['options'] = {
     inventory: options.inventory,
