@@ -23,13 +23,20 @@
  *                       the start, so that a rebuild by someone else during the run changes nothing)
  *   --write / --no-write  write BENCHMARKS.md (default: yes, except with --quick)
  *   --keep              leave bench1..benchN running afterwards (default: they are stopped)
+ *   --no-ansible        do not run Ansible beside it (by default the bench installs Debian's ansible
+ *                       package and runs bench/ansible/clam-webservice.yml on the same hosts: first
+ *                       apply, no-op apply with Ansible's default forks and with forks = hosts, --check)
+ *
+ * Every first apply of clamprovision starts with an empty wheel cache of its own
+ * (CLAMPROVISION_CACHE_DIR), as on a new controller; "first apply, warm wheel cache" (1 host) starts
+ * from the cache the run before filled.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { labAvailable, labHosts, labInventoryYaml, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../test/lab/hosts.js';
+import { labAvailable, labHosts, labIndexTrustedHost, labIndexUrl, labInventoryYaml, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../test/lab/hosts.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TIME_BIN = '/usr/bin/time';
@@ -49,10 +56,12 @@ interface Options {
   write: boolean;
   keep: boolean;
   quick: boolean;
+  /** run the same job with Ansible beside each measurement (bench/ansible/) */
+  ansible: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { sizes: [1, 5, 10], runs: 3, firstRuns: -1, first: true, cli: '', write: true, keep: false, quick: false };
+  const options: Options = { sizes: [1, 5, 10], runs: 3, firstRuns: -1, first: true, cli: '', write: true, keep: false, quick: false, ansible: true };
   let write: boolean | undefined;
   const value = (i: number, name: string): string => {
     const v = argv[i];
@@ -75,6 +84,7 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--write') write = true;
     else if (arg === '--no-write') write = false;
     else if (arg === '--keep') options.keep = true;
+    else if (arg === '--no-ansible') options.ansible = false;
     else throw new Error(`unknown option ${arg} (see the comment at the top of scripts/bench.ts)`);
   }
   if (options.quick) {
@@ -171,10 +181,10 @@ interface Finished {
 }
 
 /** Spawns a command and measures its wall time with the monotonic clock, from spawn to exit. */
-function timed(command: string, args: string[]): Promise<Finished> {
+function timed(command: string, args: string[], env: Record<string, string> = {}): Promise<Finished> {
   return new Promise((resolvePromise, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(command, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     let partial = '';
@@ -201,11 +211,11 @@ interface CliRun extends Sample {
 }
 
 /** `node CLI ARGS --json` under GNU time: wall time of the whole process, its peak RSS, its report. */
-async function runCli(cli: string, args: string[]): Promise<CliRun> {
+async function runCli(cli: string, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   const rssFile = join(mkdtempSync(join(tmpdir(), 'clamprovision-bench-')), 'rss');
   try {
     const ticksBefore = cpuTicks();
-    const finished = await timed(TIME_BIN, ['-f', '%M', '-o', rssFile, process.execPath, cli, ...args, '--json']);
+    const finished = await timed(TIME_BIN, ['-f', '%M', '-o', rssFile, process.execPath, cli, ...args, '--json'], env);
     const ticksAfter = cpuTicks();
     const cpuBusy = ticksBefore && ticksAfter && ticksAfter.total > ticksBefore.total
       ? (ticksAfter.busy - ticksBefore.busy) / (ticksAfter.total - ticksBefore.total)
@@ -227,6 +237,73 @@ async function runCli(cli: string, args: string[]): Promise<CliRun> {
       progress: finished.stderrLines,
       hostTimes: report?.hosts ? hostTimes(finished.stderrLines, report.hosts.map((h) => h.name)) : undefined,
       cpuBusy,
+    };
+  } finally {
+    rmSync(dirname(rssFile), { recursive: true, force: true });
+  }
+}
+
+/** Ansible's rows, and the row of ours each one is compared with. */
+const ANSIBLE_DEFAULT_FORKS = 5;
+const ANSIBLE_ROWS = {
+  first: 'Ansible: first apply',
+  noop: `Ansible: no-op apply (default forks, ${ANSIBLE_DEFAULT_FORKS})`,
+  noopForks: 'Ansible: no-op apply (forks = hosts)',
+  check: 'Ansible: --check (plan)',
+};
+const OURS_FOR: Record<string, string> = {
+  [ANSIBLE_ROWS.first]: 'first apply',
+  [ANSIBLE_ROWS.noop]: 'no-op apply',
+  [ANSIBLE_ROWS.noopForks]: 'no-op apply',
+  [ANSIBLE_ROWS.check]: 'plan',
+};
+
+/** The job of the built-in playbook done by Ansible (bench/ansible/), on the same hosts. */
+const ANSIBLE_PLAYBOOK = join(repoRoot, 'bench', 'ansible', 'clam-webservice.yml');
+
+function ansibleInventory(dir: string, hosts: LabHost[]): string {
+  const lines = ['[bench]'];
+  for (const host of hosts) {
+    lines.push(`${host.name} ansible_host=${host.address} ansible_port=${host.port} ansible_user=${host.user} ansible_ssh_private_key_file=${host.keyFile}`);
+  }
+  lines.push('', '[bench:vars]', `service_source=${join(repoRoot, 'examples', 'hello')}`, 'url_prefix=/hello');
+  lines.push(`pip_index_url=${labIndexUrl()}`, `pip_trusted_host=${labIndexTrustedHost()}`, 'ssh_port=22', 'ansible_python_interpreter=/usr/bin/python3');
+  return writeInventory(dir, `ansible-${hosts.length}.ini`, `${lines.join('\n')}\n`);
+}
+
+/** Installs Debian's ansible package (ansible-core and the community.general collection for ufw) when it is missing. */
+function ensureAnsible(): void {
+  if (spawnSync('ansible-playbook', ['--version'], { stdio: 'ignore' }).status === 0) return;
+  say('installing Debian\'s ansible package (apt-get install ansible)');
+  const result = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'ansible'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (result.status !== 0) throw new Error('apt-get install ansible failed: run with --no-ansible, or apt-get update first');
+}
+
+/** `ansible-playbook` under GNU time; the recap tells how many tasks changed per host. */
+async function runAnsible(inventory: string, extra: string[]): Promise<CliRun> {
+  const rssFile = join(mkdtempSync(join(tmpdir(), 'clamprovision-bench-')), 'rss');
+  try {
+    const finished = await timed(TIME_BIN, ['-f', '%M', '-o', rssFile, 'ansible-playbook', '-i', inventory, ANSIBLE_PLAYBOOK, ...extra], {
+      ANSIBLE_NOCOLOR: '1',
+      ANSIBLE_RETRY_FILES_ENABLED: '0',
+    });
+    const rssKiB = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+    const recap = [...finished.stdout.matchAll(/^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/gm)];
+    const report: CliRun['report'] = {
+      hosts: recap.map((m) => ({
+        name: m[1]!,
+        status: Number(m[4]) + Number(m[5]) > 0 ? 'failed' : Number(m[3]) > 0 ? 'changed' : 'ok',
+        commands: Number.NaN,
+        tasks: [],
+      })),
+    };
+    return {
+      wallMs: finished.wallMs,
+      rssKiB: Number.isFinite(rssKiB) ? rssKiB : undefined,
+      exitCode: finished.code,
+      report: recap.length > 0 ? report : undefined,
+      stderr: `${finished.stdout.split('\n').slice(-30).join('\n')}\n${finished.stderr}`,
+      progress: [],
     };
   } finally {
     rmSync(dirname(rssFile), { recursive: true, force: true });
@@ -371,15 +448,46 @@ async function benchSize(options: Options, n: number, dir: string): Promise<Meas
   for (let i = 0; i < options.runs; i++) floor.samples.push(await sshFloor(hosts));
   out.push(floor);
 
+  // each first apply starts with an empty wheel cache of its own, as on a new controller
+  let cacheDir = '';
+  const freshCache = () => {
+    cacheDir = mkdtempSync(join(dir, 'wheel-cache-'));
+  };
+  const cliWithCache = (command: string) => () =>
+    runCli(options.cli, [command, inventory, '--forks', String(Math.max(10, n))], { CLAMPROVISION_CACHE_DIR: cacheDir });
   if (options.first) {
     out.push(
-      await measureCli('first apply', n, options.firstRuns, measuringHostCpu(() => hosts, cli('apply')), allHostsAre(['changed'], 0), async () => {
+      await measureCli('first apply', n, options.firstRuns, measuringHostCpu(() => hosts, cliWithCache('apply')), allHostsAre(['changed'], 0), async () => {
         hosts = await labHosts(names, { fresh: true });
+        freshCache();
       }),
     );
+    if (n === 1) {
+      // the cache the run before filled: nothing is compiled
+      out.push(
+        await measureCli('first apply, warm wheel cache', n, options.firstRuns, cliWithCache('apply'), allHostsAre(['changed'], 0), async () => {
+          hosts = await labHosts(names, { fresh: true });
+        }),
+      );
+    }
   }
   out.push(await measureCli('no-op apply', n, options.runs, cli('apply'), allHostsAre(['ok'], 0)));
   out.push(await measureCli('plan', n, options.runs, cli('plan'), allHostsAre(['ok'], 0)));
+
+  if (options.ansible) {
+    const ansible = ansibleInventory(dir, hosts);
+    const playbook = (extra: string[]) => () => runAnsible(ansible, extra);
+    if (options.first) {
+      out.push(
+        await measureCli(ANSIBLE_ROWS.first, n, options.firstRuns, playbook([]), allHostsAre(['changed'], 0), async () => {
+          hosts = await labHosts(names, { fresh: true });
+        }),
+      );
+    }
+    out.push(await measureCli(ANSIBLE_ROWS.noop, n, options.runs, playbook([]), allHostsAre(['ok'], 0)));
+    if (n > ANSIBLE_DEFAULT_FORKS) out.push(await measureCli(ANSIBLE_ROWS.noopForks, n, options.runs, playbook(['--forks', String(n)]), allHostsAre(['ok'], 0)));
+    out.push(await measureCli(ANSIBLE_ROWS.check, n, options.runs, playbook(['--check']), allHostsAre(['ok'], 0)));
+  }
   return out;
 }
 
@@ -465,10 +573,29 @@ function targets(ms: Measurement[]): Target[] {
   const first10 = wall('first apply', 10);
   const ratio = first1 && first10 ? first10 / first1 : undefined;
   list.push({
-    text: 'first apply on 10 hosts within 1.5x of 1 host',
-    met: ratio === undefined ? undefined : ratio <= 1.5,
+    text: 'first apply on 10 fresh hosts ≤ 2x the first apply on 1 host',
+    met: ratio === undefined ? undefined : ratio <= 2,
     measured: ratio === undefined ? 'not measured' : `${seconds(first10!)} s vs ${seconds(first1!)} s = ${ratio.toFixed(2)}x`,
   });
+  const warm1 = wall('first apply, warm wheel cache', 1);
+  list.push({ text: 'first apply on 1 fresh host with a warm wheel cache ≤ 25 s', met: warm1 === undefined ? undefined : warm1 <= 25_000, measured: warm1 === undefined ? 'not measured' : `${seconds(warm1)} s` });
+  for (const [n, factor] of [[10, 30], [50, 50]] as const) {
+    const ours = wall('no-op apply', n);
+    const theirs = wall(ANSIBLE_ROWS.noop, n);
+    const x = ours && theirs ? theirs / ours : undefined;
+    list.push({
+      text: `no-op apply at ${n} hosts ≥ ${factor}x faster than Ansible (default forks)`,
+      met: x === undefined ? undefined : x >= factor,
+      measured: x === undefined ? 'not measured' : `${seconds(theirs!)} s vs ${seconds(ours!)} s = ${x.toFixed(1)}x`,
+    });
+    const floor = wall('floor: ssh true', n);
+    const overFloor = ours && floor ? ours / floor : undefined;
+    list.push({
+      text: `no-op apply at ${n} hosts within 2.5x of OpenSSH's floor`,
+      met: overFloor === undefined ? undefined : overFloor <= 2.5,
+      measured: overFloor === undefined ? 'not measured' : `${seconds(ours!)} s vs ${seconds(floor!)} s = ${overFloor.toFixed(1)}x`,
+    });
+  }
   const validate = wall('validate (100 hosts)', 100);
   list.push({ text: '`validate` of a 100-host inventory < 1 s', met: validate === undefined ? undefined : validate < 1000, measured: validate === undefined ? 'not measured' : `${seconds(validate)} s` });
   return list;
@@ -476,13 +603,16 @@ function targets(ms: Measurement[]): Target[] {
 
 function table(ms: Measurement[]): string {
   const rows = [
-    '| hosts | operation | wall, median (min–max) | × floor | remote commands per host | controller peak RSS | runs |',
-    '|---:|---|---:|---:|---:|---:|---:|',
+    '| hosts | operation | wall, median (min–max) | × floor | Ansible ÷ clamprovision | remote commands per host | controller peak RSS | runs |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|',
   ];
+  const wallOf = (m: Measurement) => median(m.samples.map((s) => s.wallMs));
   for (const m of ms) {
     const floor = find(ms, 'floor: ssh true', m.hosts);
-    const ratio = floor && !m.label.startsWith('floor') ? `${(median(m.samples.map((s) => s.wallMs)) / median(floor.samples.map((s) => s.wallMs))).toFixed(1)}` : '';
-    rows.push(`| ${m.hosts} | ${m.label} | ${wallCell(m)} | ${ratio} | ${commandsCell(m)} | ${rssCell(m)} | ${m.samples.length} |`);
+    const ratio = floor && !m.label.startsWith('floor') ? `${(wallOf(m) / wallOf(floor)).toFixed(1)}` : '';
+    const ours = OURS_FOR[m.label] === undefined ? undefined : find(ms, OURS_FOR[m.label]!, m.hosts);
+    const versus = ours ? `**${(wallOf(m) / wallOf(ours)).toFixed(1)}×** (vs ${seconds(wallOf(ours))} s)` : '';
+    rows.push(`| ${m.hosts} | ${m.label} | ${wallCell(m)} | ${ratio} | ${versus} | ${commandsCell(m)} | ${rssCell(m)} | ${m.samples.length} |`);
   }
   return rows.join('\n');
 }
@@ -582,7 +712,7 @@ function report(ms: Measurement[], load: Parameters<typeof machine>[0], options:
     '',
     ...parallelism(ms),
     ...firstApplySteps(ms),
-    '### Targets (issue 6)',
+    '### Targets (issues 6 and 18)',
     '',
     '| target | measured | |',
     '|---|---|---|',
@@ -621,6 +751,7 @@ async function main(): Promise<number> {
     say('dist/cli.js does not exist: npm run build');
     return 1;
   }
+  if (options.ansible) ensureAnsible();
   const snapshot = options.cli ? undefined : snapshotBuild();
   if (snapshot) options.cli = join(snapshot, 'dist', 'cli.js');
   const dir = mkdtempSync(join(tmpdir(), 'clamprovision-bench-'));
