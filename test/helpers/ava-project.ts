@@ -14,7 +14,9 @@ export function avaProject(files: Record<string, string>): string {
   const dir = tempTree({
     'package.json': JSON.stringify({
       type: 'module',
-      ava: { files: ['t/**/*.test.ts'], extensions: { ts: 'module' }, nodeArguments: ['--import=tsx'], workerThreads: false },
+      // ava's default timeout (10 s without a result) is shorter than loading tsx in a worker can
+      // take on a busy machine: then ava stops the workers and no file has run
+      ava: { files: ['t/**/*.test.ts'], extensions: { ts: 'module' }, nodeArguments: ['--import=tsx'], workerThreads: false, timeout: '5m' },
     }),
     ...files,
   });

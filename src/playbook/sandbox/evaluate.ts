@@ -18,9 +18,15 @@ const SHORT_CIRCUIT = Symbol('short circuit');
  */
 export class Evaluation {
   private steps = 0;
-  private readonly deadline = Date.now() + LIMITS.milliseconds;
+  private readonly deadline: number;
 
-  constructor(private readonly variables: Record<string, unknown>) {}
+  /** limits: the bounds on steps and time (tests set them to make one of them the one that stops) */
+  constructor(
+    private readonly variables: Record<string, unknown>,
+    private readonly limits: Pick<typeof LIMITS, 'steps' | 'milliseconds'> = LIMITS,
+  ) {
+    this.deadline = Date.now() + limits.milliseconds;
+  }
 
   run(expression: Expression): unknown {
     const value = this.evaluate(expression, undefined);
@@ -30,8 +36,8 @@ export class Evaluation {
 
   private tick(): void {
     this.steps += 1;
-    if (this.steps > LIMITS.steps) throw new SandboxError(`more than ${LIMITS.steps} steps`);
-    if (this.steps % 1024 === 0 && Date.now() > this.deadline) throw new SandboxError(`longer than ${LIMITS.milliseconds} ms`);
+    if (this.steps > this.limits.steps) throw new SandboxError(`more than ${this.limits.steps} steps`);
+    if (this.steps % 1024 === 0 && Date.now() > this.deadline) throw new SandboxError(`longer than ${this.limits.milliseconds} ms`);
   }
 
   private lookup(name: string, frame: Frame | undefined): unknown {

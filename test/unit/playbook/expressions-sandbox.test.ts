@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evaluateCondition, ExpressionError, renderString } from '../../../src/playbook/expressions.js';
+import { Evaluation } from '../../../src/playbook/sandbox/evaluate.js';
+import { LIMITS } from '../../../src/playbook/sandbox/limits.js';
+import { parseSandboxed } from '../../../src/playbook/sandbox/parse.js';
 
 const scope = {
   webserver: 'nginx',
@@ -60,7 +63,8 @@ test('no way to globals, prototypes or constructors', (t) => {
 test('no unbounded work: steps, time, string and list sizes', (t) => {
   refused(t, 'while (true) {}', /invalid expression/);
   refused(t, '((f) => f(f))((f) => f(f))', /Maximum call stack|steps/);
-  refused(t, "[...'x'.repeat(100000)].map((a) => [...'x'.repeat(100000)].map((b) => 1))", /more than \d+ steps/);
+  // 10^10 callbacks: stopped by the steps bound, or on a machine too busy to make 10^6 steps in 2 s by the time bound
+  refused(t, NESTED_MAPS, /more than 1000000 steps|longer than 2000 ms/);
   refused(t, "'x'.repeat(1e9)", /string longer than/);
   refused(t, "'x'.padStart(1e9)", /string longer than/);
   refused(t, "[...'x'.repeat(1e6)]", /list longer than/);
@@ -73,6 +77,16 @@ test('no unbounded work: steps, time, string and list sizes', (t) => {
   refused(t, "((a) => a.join('y'.repeat(1000)))([...'x'.repeat(10000)])", /string longer than/);
   refused(t, "((a) => [a, a, a, a, a, a, a, a, a, a, a, a] + '')(['x'.repeat(100000)])", /larger than/);
   refused(t, '(() => 1)', /a function is not a value/);
+});
+
+const NESTED_MAPS = "[...'x'.repeat(100000)].map((a) => [...'x'.repeat(100000)].map((b) => 1))";
+
+test('each bound stops the work by itself: the steps bound with all the time in the world, the time bound with unlimited steps', (t) => {
+  const tree = parseSandboxed(NESTED_MAPS);
+  t.throws(() => new Evaluation(scope, { steps: LIMITS.steps, milliseconds: 600_000 }).run(tree), { message: `more than ${LIMITS.steps} steps` });
+  const started = Date.now();
+  t.throws(() => new Evaluation(scope, { steps: Number.POSITIVE_INFINITY, milliseconds: 100 }).run(tree), { message: 'longer than 100 ms' });
+  t.true(Date.now() - started < 60_000);
 });
 
 test('what the built-in playbook writes keeps working', (t) => {
