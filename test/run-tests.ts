@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { clearResults, report, RESULTS_DIR, ROOT, startRun } from './run/report.js';
 import { avaGlobs, expandGlobs } from './run/test-files.js';
 
-const CENSUS_HOOK = pathToFileURL(join(ROOT, 'test', 'run', 'census-hook.ts')).href;
+const CENSUS_HOOK = pathToFileURL(join(ROOT, 'test', 'run', 'census-hook.mjs')).href;
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
 let avaProcess: ReturnType<typeof spawn> | undefined;

@@ -1,7 +1,7 @@
 /**
  * The census of one ava run: did every test file run, and does every test that a file selected
  * have its result in the TAP output? The expected tests come from the workers themselves
- * (census-hook.ts); the results from TAP (tap-summary.ts). A failed `before` hook (its tests get no
+ * (census-hook.mjs); the results from TAP (tap-summary.ts). A failed `before` hook (its tests get no
  * result), a process.exit() (ava 7's TAP reporter dies on it and the stream stops), a file that
  * never loaded, all end up here as a problem naming the file.
  */

@@ -6,7 +6,7 @@
  * .ci/run prints the same through report-cli.ts.
  *
  * The directory holds, per run NAME: NAME.run.json (the files it must run, or null), NAME.tap
- * (ava's --tap output) and NAME.census/ (the workers' records, census-hook.ts).
+ * (ava's --tap output) and NAME.census/ (the workers' records, census-hook.mjs).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -24,7 +24,7 @@ test('census hook: ava\'s workers record their selected tests; a failed before h
   });
   const results = path.join(dir, 'results');
   const run = startRun(results, '1-unit', ['t/hook.test.ts', 't/ok.test.ts']);
-  const hook = pathToFileURL(path.join(ROOT, 'test', 'run', 'census-hook.ts')).href;
+  const hook = pathToFileURL(path.join(ROOT, 'test', 'run', 'census-hook.mjs')).href;
   const { tap } = await runAva(dir, [`--node-arguments=--import=${hook}`], { CLAMPROVISION_CENSUS_DIR: run.censusDir });
   writeFileSync(run.tap, tap);
 

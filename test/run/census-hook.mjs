@@ -11,31 +11,38 @@
  * loses nothing. This leans on two ava internals (the message shape and lib/worker/options.cjs);
  * if they change, nothing is recorded and the census reports every file as not run: a loud
  * failure, never a silent pass.
+ *
+ * Plain JavaScript, not TypeScript: node passes `--import` on to worker threads that a test's
+ * libraries start (xmllint-wasm's), where tsx's loader is not in place yet to load a .ts file.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-import type { CensusRecord } from './census.js';
+/** @typedef {import('./census.js').CensusRecord} CensusRecord */
 
-interface AvaMessage {
-  ava?: { type?: unknown; title?: unknown; skip?: unknown; todo?: unknown };
-}
-
-function install(dir: string, send: NonNullable<typeof process.send>): void {
+/**
+ * @param {string} dir
+ * @param {NonNullable<typeof process.send>} send
+ */
+function install(dir, send) {
   mkdirSync(dir, { recursive: true });
   const out = join(dir, `${process.pid}.jsonl`);
   // The worker's options (with its test file) are set by ava before its runner selects tests.
   const avaRequire = createRequire(import.meta.resolve('ava'));
-  let file: string | undefined;
-  const testFile = (): string => {
-    file ??= (avaRequire('../lib/worker/options.cjs') as { get(): { file: string } }).get().file;
-    return file;
+  /** @type {string | undefined} */
+  let file;
+  /** @returns {string} */
+  const testFile = () => {
+    file ??= avaRequire('../lib/worker/options.cjs').get().file;
+    return /** @type {string} */ (file);
   };
 
-  const observe = (message: unknown): void => {
-    const evt = (message as AvaMessage | null)?.ava;
-    let record: CensusRecord | undefined;
+  /** @param {unknown} message */
+  const observe = (message) => {
+    const evt = /** @type {{ava?: {type?: unknown; title?: unknown; skip?: unknown; todo?: unknown}} | null} */ (message)?.ava;
+    /** @type {CensusRecord | undefined} */
+    let record;
     if (evt?.type === 'selected-test' && typeof evt.title === 'string') {
       record = { kind: 'test', file: testFile(), title: evt.title, skip: evt.skip === true, todo: evt.todo === true };
     } else if (evt?.type === 'process-exit') {
@@ -44,15 +51,15 @@ function install(dir: string, send: NonNullable<typeof process.send>): void {
     if (record) appendFileSync(out, `${JSON.stringify(record)}\n`);
   };
 
-  const original = send.bind(process) as (...args: unknown[]) => boolean;
-  process.send = ((message: unknown, ...rest: unknown[]): boolean => {
+  const original = /** @type {(...args: unknown[]) => boolean} */ (send.bind(process));
+  process.send = /** @type {typeof process.send} */ ((/** @type {unknown} */ message, /** @type {unknown[]} */ ...rest) => {
     try {
       observe(message);
     } catch (error) {
       process.stderr.write(`census-hook: cannot record: ${String(error)}\n`);
     }
     return original(message, ...rest);
-  }) as typeof process.send;
+  });
 }
 
 const dir = process.env.CLAMPROVISION_CENSUS_DIR;
