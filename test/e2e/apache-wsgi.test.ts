@@ -3,7 +3,7 @@ import test, { type ExecutionContext } from 'ava';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { labAvailable, labHosts, labUnavailableReason, sshExec, type LabHost } from '../lab/hosts.js';
+import { labAvailable, labHosts, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { waitFor } from '../faults/helpers.js';
 import { apply, changedTasks, explain, hello, helloSource, apacheMainPid, httpGet, ipv4Rules, onHost, ufwStatus, writeInventory } from './helpers.js';
 
@@ -13,6 +13,11 @@ let inventory: string;
 
 const serial = labAvailable ? test.serial : test.skip;
 if (!labAvailable) test.skip(labUnavailableReason, () => {});
+
+// the hosts stop when this file is done: idle containers would slow the files still running
+test.after.always(async () => {
+  if (labAvailable) await stopLabHosts([HOST]);
+});
 
 test.before(async () => {
   if (!labAvailable) return;
@@ -55,11 +60,19 @@ function assertNotReloaded(t: ExecutionContext, before: ApacheGeneration, after:
  */
 const daemonPids = (pattern: string) => onHost(host, `pgrep -f '^\\(wsgi:${pattern}' | sort | tr '\\n' ' '`);
 
-/** Whether the group runs in a process that is not one of `before` (mod_wsgi replaces a process on its next request). */
-async function replaced(pattern: string, before: string): Promise<boolean> {
+/**
+ * Whether hello2's group runs in a process that is not one of `before`. mod_wsgi replaces a process
+ * on a request after the touch, at its own pace (on a busy machine the old process first finishes
+ * its shutdown): each look sends hello2 a request, as its users would.
+ */
+async function hello2Replaced(before: string): Promise<boolean> {
+  await httpGet(`http://${host.address}/hello/foo`).catch(() => undefined);
   const old = before.split(' ').filter(Boolean);
-  return (await daemonPids(pattern)).split(' ').filter(Boolean).some((pid) => !old.includes(pid));
+  return (await daemonPids('clam-hello2')).split(' ').filter(Boolean).some((pid) => !old.includes(pid));
 }
+
+const waitForNewHello2Daemon = (before: string) =>
+  waitFor('the changed service to run in a new daemon process', () => hello2Replaced(before), 90_000, 1000);
 
 /** hello2's source, once the code test changed it */
 let codeChanged = helloSource;
@@ -117,7 +130,7 @@ serial("changing one service's env restarts its daemon only, without reloading A
   t.is(await apacheMainPid(host), apachePid);
   assertNotReloaded(t, before, await apacheGeneration());
   t.is((await httpGet(`http://${host.address}/hello/foo`)).body, 'SCRIPT_NAME=/hello\nPATH_INFO=/foo\nGREETING=changed\n');
-  await waitFor('the changed service to run in a new daemon process', () => replaced('clam-hello2', hello2Daemons), 30_000);
+  await waitForNewHello2Daemon(hello2Daemons);
   t.is(await daemonPids('clam-hello\\)'), helloDaemons, 'the other service kept its daemon processes');
 });
 
@@ -145,7 +158,7 @@ serial("changing one service's code restarts its daemon only, without reloading 
   t.true(changedTasks(result, HOST).includes('restart mod_wsgi daemons of hello2'));
   t.false(changedTasks(result, HOST).some((task) => /of hello$/.test(task)), 'nothing of hello changed');
   t.is((await httpGet(`http://${host.address}/hello/foo`)).body, 'SCRIPT_NAME=/hello\nPATH_INFO=/foo\nGREETING=changed\nCODE=changed\n');
-  await waitFor('the changed service to run in a new daemon process', () => replaced('clam-hello2', hello2Daemons), 30_000);
+  await waitForNewHello2Daemon(hello2Daemons);
   t.is(await daemonPids('clam-hello\\)'), helloDaemons, 'the other service kept its daemon processes');
   assertNotReloaded(t, before, await apacheGeneration());
 });
@@ -171,7 +184,7 @@ serial("changing one service's virtualenv restarts its daemon only, without relo
   ]);
   t.is(await onHost(host, '/opt/clam/hello2/current/venv/bin/python -c "import wheel; print(1)"'), '1');
   t.is((await httpGet(`http://${host.address}/hello/foo`)).status, 200);
-  await waitFor('the changed service to run in a new daemon process', () => replaced('clam-hello2', hello2Daemons), 30_000);
+  await waitForNewHello2Daemon(hello2Daemons);
   t.is(await daemonPids('clam-hello\\)'), helloDaemons, 'the other service kept its daemon processes');
   assertNotReloaded(t, before, await apacheGeneration());
 

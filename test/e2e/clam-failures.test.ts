@@ -6,7 +6,7 @@
  * deployment (apt would not remove libxslt1.1 cleanly, and the playbook installs it).
  */
 import test, { type ExecutionContext } from 'ava';
-import { labAvailable, labHosts, labUnavailableReason, type LabHost } from '../lab/hosts.js';
+import { labAvailable, labHosts, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { shout, shoutCopy } from './clam-suite.js';
 import { apply, explain, httpGet, onHost, writeInventory, type CliRun } from './helpers.js';
 
@@ -15,6 +15,11 @@ let host: LabHost;
 
 const serial = labAvailable ? test.serial : test.skip;
 if (!labAvailable) test.skip(labUnavailableReason, () => {});
+
+// the hosts stop when this file is done: idle containers would slow the files still running
+test.after.always(async () => {
+  if (labAvailable) await stopLabHosts([HOST]);
+});
 
 test.before(async () => {
   if (!labAvailable) return;

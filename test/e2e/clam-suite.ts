@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { runClamJob } from '../lab/clam-client.js';
-import { labAvailable, labHosts, labIndexTrustedHost, labUnavailableReason, type LabHost, type Suite } from '../lab/hosts.js';
+import { labAvailable, labHosts, labIndexTrustedHost, labUnavailableReason, stopLabHosts, type LabHost, type Suite } from '../lab/hosts.js';
 import { browserAvailable, closeBrowser, openPage } from './browser.js';
 import { apply, changedTasks, apacheMainPid, childPids, cli, explain, httpGet, mainPid, onHost, repoRoot, writeInventory, type CliRun } from './helpers.js';
 
@@ -97,6 +97,10 @@ export function registerClamSuite(options: ClamSuiteOptions): { serial: typeof t
     deployment = { host: host!, vars, inventory: writeInventory([host!], vars), runs: [] };
   });
   test.after.always(() => closeBrowser());
+  // the host stops when this file is done: idle containers would slow the files still running
+  test.after.always(async () => {
+    if (labAvailable) await stopLabHosts([options.host]);
+  });
 
   serial(`${options.webserver}: the first apply deploys CLAM under /shout and at / and passes its health checks`, async (t) => {
     const { inventory, runs } = current();

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { labAvailable, labHosts, labUnavailableReason, type LabHost } from '../lab/hosts.js';
+import { labAvailable, labHosts, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import {
   apply,
   changedTasks,
@@ -32,6 +32,11 @@ let tlsFiles: { cert: string; key: string };
 
 const serial = labAvailable ? test.serial : test.skip;
 if (!labAvailable) test.skip(labUnavailableReason, () => {});
+
+// the hosts stop when this file is done: idle containers would slow the files still running
+test.after.always(async () => {
+  if (labAvailable) await stopLabHosts([HOST]);
+});
 
 test.before(async () => {
   if (!labAvailable) return;

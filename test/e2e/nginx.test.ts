@@ -5,7 +5,7 @@
  * webservers, which keeps the CI time down).
  */
 import test from 'ava';
-import { labAvailable, labHosts, labUnavailableReason, type LabHost } from '../lab/hosts.js';
+import { labAvailable, labHosts, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import {
   apply,
   changedTasks,
@@ -31,6 +31,11 @@ const services = (helloExtra: Record<string, unknown> = {}) => [hello('hello', '
 
 const serial = labAvailable ? test.serial : test.skip;
 if (!labAvailable) test.skip(labUnavailableReason, () => {});
+
+// the hosts stop when this file is done: idle containers would slow the files still running
+test.after.always(async () => {
+  if (labAvailable) await stopLabHosts([HOST]);
+});
 
 test.before(async () => {
   if (!labAvailable) return;

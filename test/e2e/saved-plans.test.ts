@@ -10,7 +10,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { labAvailable, labHosts, labInventoryYaml, labUnavailableReason, type LabHost } from '../lab/hosts.js';
+import { labAvailable, labHosts, labInventoryYaml, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { changedTasks, explain, hello, onHost, repoRoot, type CliRun } from './helpers.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -45,6 +45,11 @@ function planArgs(out: string): string[] {
 }
 
 const changed = (result: CliRun, host: LabHost) => changedTasks(result, host.name);
+
+// the hosts stop when this file is done: idle containers would slow the files still running
+test.after.always(async () => {
+  if (labAvailable) await stopLabHosts(NAMES);
+});
 
 test.before(async () => {
   if (!labAvailable) return;

@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { labAvailable, labHosts, labInventoryYaml, labUnavailableReason, type LabHost } from '../lab/hosts.js';
+import { labAvailable, labHosts, labInventoryYaml, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { apply, changedTasks, cli, explain, helloSource, httpGet, onHost } from './helpers.js';
 
 const HOST = 'e2e-source-upload';
@@ -24,6 +24,11 @@ function writeInventoryInSource(comment: string): string {
   writeFileSync(inventory, `# ${comment}\n${labInventoryYaml([host], { webserver: 'apache-wsgi', services })}`);
   return inventory;
 }
+
+// the hosts stop when this file is done: idle containers would slow the files still running
+test.after.always(async () => {
+  if (labAvailable) await stopLabHosts([HOST]);
+});
 
 test.before(async () => {
   if (!labAvailable) return;

@@ -6,7 +6,7 @@
  * the old site (its file stays), leaves the user as it is, and the new service answers.
  */
 import test from 'ava';
-import { labAvailable, labHosts, labUnavailableReason, type LabHost } from '../lab/hosts.js';
+import { labAvailable, labHosts, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { apply, cli, explain, hello, hostReport, httpGet, onHost, writeInventory } from './helpers.js';
 
 const HOST = 'e2e-takeover';
@@ -57,6 +57,11 @@ function writeFile(file: string, content: string): string {
 
 // [u]: the pattern does not match the shell that runs pgrep
 const oldUwsgiPids = () => onHost(host, 'pgrep -f "[u]wsgi --ini /home/clam/shout/shout.ini" || true');
+
+// the hosts stop when this file is done: idle containers would slow the files still running
+test.after.always(async () => {
+  if (labAvailable) await stopLabHosts([HOST]);
+});
 
 test.before(async () => {
   if (!labAvailable) return;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import test from 'ava';
 import { runCli, type CliRun } from '../helpers/cli.js';
-import { labAvailable, labHosts, labUnavailableReason, type LabHost } from '../lab/hosts.js';
+import { labAvailable, labHosts, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { explain, hello, hostReport, httpGet, onHost, writeInventory } from './helpers.js';
 
 const NAMES = ['e2e-wheel-1', 'e2e-wheel-2', 'e2e-wheel-3'];
@@ -61,6 +61,11 @@ async function uwsgiBuiltOn(host: LabHost): Promise<string[]> {
 function uwsgiBinary(host: LabHost): Promise<string> {
   return onHost(host, "sha256sum /opt/clam/hello/current/venv/bin/uwsgi | cut -d' ' -f1");
 }
+
+// the hosts stop when this file is done: idle containers would slow the files still running
+test.after.always(async () => {
+  if (labAvailable) await stopLabHosts(NAMES);
+});
 
 test.before(async () => {
   if (!labAvailable) return;

@@ -13,7 +13,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runClamJob, type ClamJobResult } from '../lab/clam-client.js';
-import { labAvailable, labHosts, labUnavailableReason, sshExec, type LabHost } from '../lab/hosts.js';
+import { labAvailable, labHosts, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { shoutSource } from './clam-suite.js';
 import { changedTasks, explain, hello, helloSource, httpGet, onHost, writeInventory } from './helpers.js';
 import { startCli, type CliRun } from '../helpers/cli.js';
@@ -75,6 +75,11 @@ function inventoryOf(d: Deployment): string {
     services: [hello('hello', '/hello', d.hello), { name: 'shout', wsgi: 'shout.wsgi', url_prefix: '/shout', pip_packages: ['clam'], ...d.shout }],
   });
 }
+
+// the hosts stop when this file is done: idle containers would slow the files still running
+test.after.always(async () => {
+  if (labAvailable) await stopLabHosts(MODES.map((entry) => entry.host));
+});
 
 const deployments = new Map<Mode, Promise<Deployment>>();
 if (labAvailable) {

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import test from 'ava';
-import { labAvailable, labHosts, labIndexUrl, labUnavailableReason, sshExec, type LabHost } from '../lab/hosts.js';
+import { labAvailable, labHosts, labIndexUrl, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../lab/hosts.js';
 
 const execFileAsync = promisify(execFile);
 const HOST_NAMES = ['smoke1', 'smoke2'];
@@ -10,6 +10,11 @@ const labTest = labAvailable ? test : test.skip;
 const hosts = new Map<string, LabHost>();
 
 if (!labAvailable) console.error(`skipping lab tests: ${labUnavailableReason}`);
+
+// the hosts stop when this file is done: idle containers would slow the files still running
+test.after.always(async () => {
+  if (labAvailable) await stopLabHosts(HOST_NAMES);
+});
 
 test.before(async () => {
   if (!labAvailable) return;

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { becomeVars, labAvailable, labHosts, labIndexTrustedHost, labIndexUrl, labInventoryYaml, labUnavailableReason, sshExec, type LabHost } from '../lab/hosts.js';
+import { becomeVars, labAvailable, labHosts, labIndexTrustedHost, labIndexUrl, labInventoryYaml, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { changedTasks, cli, explain, hostReport, httpGet, mainPid, onHost, repoRoot, writeInventory } from '../e2e/helpers.js';
 import { labHostPublicKeyFile, waitFor } from '../faults/helpers.js';
 import { runCli } from '../helpers/cli.js';
@@ -34,6 +34,11 @@ function hostStateFingerprint(host: LabHost): Promise<string> {
       `find /etc /opt /var/lib/dpkg /var/lib/apt/lists -xdev -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum`,
   );
 }
+
+// the hosts stop when this file is done: idle containers would slow the files still running
+test.after.always(async () => {
+  if (labAvailable) await stopLabHosts(['runner1', 'runner2', 'runner3']);
+});
 
 test.before(async () => {
   if (!labAvailable) return;
@@ -157,7 +162,11 @@ const tagsPlaybook = writePlaybook(
 `,
 );
 
-/** One task per host that records when it ran (this machine's clock: the hosts share its kernel) and fails on fail_on. */
+/**
+ * One task per host that records when it ran (this machine's clock: the hosts share its kernel) and fails on fail_on.
+ * The task lasts 4 s: on a busy machine one host's connection and facts can take a second longer than
+ * another's, and hosts run at once must still overlap.
+ */
 const rolloutPlaybook = writePlaybook(
   'rollout.yml',
   `- name: rollout
@@ -165,7 +174,7 @@ const rolloutPlaybook = writePlaybook(
   defaults: {fail_on: nobody}
   tasks:
     - name: work
-      command: {cmd: "date +%s.%N > /root/rollout.start; sleep 1; date +%s.%N > /root/rollout.end; test '{{ inventory_hostname }}' != '{{ fail_on }}'"}
+      command: {cmd: "date +%s.%N > /root/rollout.start; sleep 4; date +%s.%N > /root/rollout.end; test '{{ inventory_hostname }}' != '{{ fail_on }}'"}
 `,
 );
 

@@ -6,13 +6,18 @@ import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { checkServer } from '../../src/wizard/connection-check.js';
 import { runInit } from '../../src/wizard/init.js';
-import { labAvailable, labHosts, labIndexUrl, labUnavailableReason, type LabHost } from '../lab/hosts.js';
+import { labAvailable, labHosts, labIndexUrl, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { ScriptedTerminal } from '../unit/wizard/scripted-terminal.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const cli = path.join(repo, 'dist', 'cli.js');
 const maybe = labAvailable ? test.serial : test.skip;
 if (!labAvailable) test.skip(labUnavailableReason, () => {});
+
+// the hosts stop when this file is done: idle containers would slow the files still running
+test.after.always(async () => {
+  if (labAvailable) await stopLabHosts(['wizard1']);
+});
 
 let hostPromise: Promise<LabHost> | undefined;
 const wizardHost = () => (hostPromise ??= labHosts(['wizard1'], { fresh: true }).then(([host]) => host!));

@@ -63,9 +63,11 @@ const SHELL = String.raw`cp_listeners() {
         cp_unit=$(sed -n -e 's|^0::.*/||p' -e 's|^[0-9]*:name=systemd:.*/||p' "/proc/$cp_pid/cgroup" 2>/dev/null | head -n 1)
         cp_main=0
         case "$cp_unit" in *.service) cp_main=$(systemctl show -p MainPID --value -- "$cp_unit" 2>/dev/null) ;; esac
-        # systemd itself holds the sockets of socket units: the unit listening on the port
+        # systemd itself holds the sockets of socket units: the unit listening on the port. Only the
+        # listening ones: with --all, a stopped unit still loaded for the same port (a service removed
+        # from the inventory) could be named first.
         if [ "$cp_pid" = 1 ]; then
-          cp_socket_unit=$(systemctl list-sockets --all --no-legend --no-pager 2>/dev/null |
+          cp_socket_unit=$(systemctl list-sockets --no-legend --no-pager 2>/dev/null |
             awk -v port="$cp_port" '{ n = split($1, a, ":"); if (a[n] == port && $2 ~ /\.socket$/) { print $2; exit } }')
           [ -z "$cp_socket_unit" ] || cp_unit=$cp_socket_unit
         fi
