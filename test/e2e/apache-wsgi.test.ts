@@ -1,11 +1,11 @@
 /** Apache + mod_wsgi (daemon mode, no uWSGI) on bookworm: two services at / and /hello. */
 import test, { type ExecutionContext } from 'ava';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { labAvailable, labHosts, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { waitFor } from '../faults/helpers.js';
 import { apply, changedTasks, explain, hello, helloSource, apacheMainPid, httpGet, ipv4Rules, onHost, ufwStatus, writeInventory } from './helpers.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 const HOST = 'e2e-apache-wsgi';
 let host: LabHost;
@@ -144,7 +144,7 @@ function withHello2(extra: Record<string, unknown>): string {
 }
 
 serial("changing one service's code restarts its daemon only, without reloading Apache", async (t) => {
-  const source = mkdtempSync(join(tmpdir(), 'clamprovision-hello-code-'));
+  const source = testTempDir('hello-code');
   cpSync(helloSource, source, { recursive: true });
   const script = join(source, 'hello.wsgi');
   writeFileSync(script, readFileSync(script, 'utf8').replace('    data = ', '    lines.append("CODE=changed")\n    data = '));

@@ -8,14 +8,14 @@
  * after it: they run serially, after these).
  */
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { runClamJob } from '../lab/clam-client.js';
 import { labAvailable, labHosts, labIndexTrustedHost, labUnavailableReason, stopLabHosts, type LabHost, type Suite } from '../lab/hosts.js';
 import { browserAvailable, closeBrowser, openPage } from './browser.js';
 import { apply, changedTasks, apacheMainPid, childPids, cli, explain, httpGet, mainPid, onHost, repoRoot, writeInventory, type CliRun } from './helpers.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 export const shoutSource = `${repoRoot}/examples/shout`;
 
@@ -227,7 +227,7 @@ export function registerClamSuite(options: ClamSuiteOptions): { serial: typeof t
 
 /** A copy of examples/shout in a temporary directory, with `changes` (file name -> new content). */
 export function shoutCopy(changes: Record<string, (content: string) => string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'clamprovision-shout-'));
+  const dir = testTempDir('shout');
   cpSync(shoutSource, dir, { recursive: true });
   for (const [file, change] of Object.entries(changes)) writeFileSync(join(dir, file), change(readFileSync(join(dir, file), 'utf8')));
   return dir;

@@ -3,13 +3,13 @@
  * hosts, and look at the hosts the way their admin would: HTTP from this machine, systemctl, ps,
  * ufw status, files.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labInventoryYaml, sshExec, type LabHost } from '../lab/hosts.js';
 import { repoRoot, runCli, type CliRun } from '../helpers/cli.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 export const helloSource = join(repoRoot, 'examples', 'hello');
 
@@ -26,7 +26,7 @@ export function apply(inventory: string, ...extra: string[]): Promise<CliRun> {
 
 /** Writes an inventory for these hosts (lab connection + package index, plus `vars`) to a temp file. */
 export function writeInventory(hosts: LabHost[], vars: Record<string, unknown>, hostVars: Record<string, Record<string, unknown>> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'clamprovision-e2e-'));
+  const dir = testTempDir('inventory');
   const path = join(dir, 'inventory.yml');
   writeFileSync(path, labInventoryYaml(hosts, vars, hostVars));
   return path;

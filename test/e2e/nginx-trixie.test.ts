@@ -3,8 +3,6 @@
  * then a service removed from the inventory.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { labAvailable, labHosts, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
@@ -24,6 +22,7 @@ import {
   unitState,
   writeInventory,
 } from './helpers.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 const HOST = 'e2e-nginx-trixie';
 let host: LabHost;
@@ -40,7 +39,7 @@ test.after.always(async () => {
 
 test.before(async () => {
   if (!labAvailable) return;
-  const dir = mkdtempSync(join(tmpdir(), 'clamprovision-tls-'));
+  const dir = testTempDir('tls');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=clam.test',
     '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
   tlsFiles = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') };

@@ -6,13 +6,13 @@
  * health check is switched back and the host fails (exit 3); the data directory is never in a release.
  */
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { labAvailable, labHosts, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { apply, changedTasks, cli, explain, httpGet, onHost, writeInventory } from './helpers.js';
 import { runCli } from '../helpers/cli.js';
 import { startLoad } from './load.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 const HOST = 'e2e-releases';
 const HOME = '/opt/clam/app';
@@ -26,7 +26,7 @@ if (!labAvailable) test.skip(labUnavailableReason, () => {});
 test.before(async () => {
   if (!labAvailable) return;
   host = (await labHosts([HOST], { fresh: true }))[0]!;
-  source = mkdtempSync(join(tmpdir(), 'clamprovision-releases-'));
+  source = testTempDir('releases');
 });
 
 test.after.always(async () => {

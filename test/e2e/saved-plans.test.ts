@@ -6,13 +6,13 @@
  * build); the built-in playbook and its templates are copied into a temporary directory, so that the
  * test can edit a template without touching other tests.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { labAvailable, labHosts, labInventoryYaml, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { changedTasks, explain, hello, onHost, repoRoot, type CliRun } from './helpers.js';
 import { runCli } from '../helpers/cli.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 const NAMES = ['e2e-plans-a', 'e2e-plans-b'];
 const SECRET = 'lab-plan-s3cret-4417';
@@ -54,7 +54,7 @@ test.after.always(async () => {
 test.before(async () => {
   if (!labAvailable) return;
   hosts = await labHosts(NAMES, { fresh: true });
-  work = mkdtempSync(join(tmpdir(), 'clamprovision-saved-plans-'));
+  work = testTempDir('saved-plans');
   mkdirSync(join(work, 'playbook'));
   cpSync(join(repoRoot, 'playbooks', 'clam-webservice.yml'), join(work, 'playbook', 'clam-webservice.yml'));
   cpSync(join(repoRoot, 'templates'), join(work, 'playbook', 'templates'), { recursive: true });

@@ -4,12 +4,12 @@
  * reaches the host, and editing them plans no change. Apache + mod_wsgi keeps this host quick (no
  * uWSGI to build).
  */
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { labAvailable, labHosts, labInventoryYaml, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { apply, changedTasks, cli, explain, helloSource, httpGet, onHost } from './helpers.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 const HOST = 'e2e-source-upload';
 let host: LabHost;
@@ -33,7 +33,7 @@ test.after.always(async () => {
 test.before(async () => {
   if (!labAvailable) return;
   host = (await labHosts([HOST], { fresh: true }))[0]!;
-  source = mkdtempSync(join(tmpdir(), 'clamprovision-source-'));
+  source = testTempDir('source');
   cpSync(helloSource, source, { recursive: true });
   writeFileSync(join(source, '.env'), 'DATABASE_PASSWORD=not-for-the-server\n');
   mkdirSync(join(source, '.git'));

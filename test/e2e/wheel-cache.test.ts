@@ -5,13 +5,13 @@
  *
  * The run uses a cache of its own (CLAMPROVISION_CACHE_DIR), not the one the lab tests share.
  */
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import test from 'ava';
 import { runCli, type CliRun } from '../helpers/cli.js';
 import { labAvailable, labHosts, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { explain, hello, hostReport, httpGet, onHost, writeInventory } from './helpers.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 const NAMES = ['e2e-wheel-1', 'e2e-wheel-2', 'e2e-wheel-3'];
 const PIP_TASK = 'Python packages of hello';
@@ -70,7 +70,7 @@ test.after.always(async () => {
 test.before(async () => {
   if (!labAvailable) return;
   hosts = await labHosts(NAMES, { fresh: true });
-  cacheDir = mkdtempSync(join(tmpdir(), 'clamprovision-wheel-cache-'));
+  cacheDir = testTempDir('wheel-cache');
 });
 
 serial('two fresh hosts in one apply: one builds the uWSGI wheel, the other installs it from the cache', async (t) => {

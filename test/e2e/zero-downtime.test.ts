@@ -9,8 +9,7 @@
  * service's new code: it finishes and its output downloads.
  */
 import test, { type ExecutionContext } from 'ava';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runClamJob, type ClamJobResult } from '../lab/clam-client.js';
 import { labAvailable, labHosts, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../lab/hosts.js';
@@ -18,6 +17,7 @@ import { shoutSource } from './clam-suite.js';
 import { changedTasks, explain, hello, helloSource, httpGet, onHost, writeInventory } from './helpers.js';
 import { startCli, type CliRun } from '../helpers/cli.js';
 import { startLoad, type LoadResult } from './load.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 type Mode = 'nginx' | 'apache-uwsgi' | 'apache-wsgi';
 const MODES: Array<{ mode: Mode; host: string }> = [
@@ -34,7 +34,7 @@ if (!labAvailable) test.skip(labUnavailableReason, () => {});
 
 /** hello with a line of its own (new code), and shout whose wrapper sleeps 30 s (v1) and a v2 of it. */
 function sources(): { helloV2: string; shoutV1: string; shoutV2: string } {
-  const root = mkdtempSync(join(tmpdir(), 'clamprovision-zd-'));
+  const root = testTempDir('zd');
   const helloV2 = join(root, 'hello-v2');
   cpSync(helloSource, helloV2, { recursive: true });
   const script = join(helloV2, 'hello.wsgi');

@@ -2,12 +2,10 @@
  * Helpers of the fault tests (issue 7): run the real CLI (in the foreground or in the background),
  * poll with a bound, run things on a lab host in the background, read host-key fingerprints.
  */
-import test from 'ava';
 import { shellQuote } from '../../src/core/shell-quote.js';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildInventoryYaml } from '../lab/inventory.js';
 import { repoRoot } from '../helpers/cli.js';
@@ -15,26 +13,15 @@ import { repoRoot } from '../helpers/cli.js';
 export { explain, hostReport, runCli, startCli, type CliRun } from '../helpers/cli.js';
 import { sshExec, type LabHost } from '../lab/hosts.js';
 import { SUBNET_PREFIX } from '../lab/state.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 export const faultsFixtures = join(repoRoot, 'test', 'fixtures', 'faults');
 
-/** The one temporary directory of this test file (ava runs each file in a process of its own). */
-let fileTempDir: string | undefined;
-
 /**
- * A new directory for files a fault test writes (inventories, keys, known_hosts), inside one
- * `clamprovision-faults-*` directory per test file that is removed when the file's tests are done,
- * passed or failed (the hook below).
+ * A new directory for files a fault test writes (inventories, keys, known_hosts), removed when the
+ * file's tests are done.
  */
-export function faultsTempDir(name: string): string {
-  fileTempDir ??= mkdtempSync(join(tmpdir(), 'clamprovision-faults-'));
-  return mkdtempSync(join(fileTempDir, `${name}-`));
-}
-
-test.after.always('remove the temporary files of this test file', () => {
-  if (fileTempDir) rmSync(fileTempDir, { recursive: true, force: true });
-  fileTempDir = undefined;
-});
+export const faultsTempDir = testTempDir;
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -5,14 +5,14 @@
 import test from 'ava';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { becomeVars, labAvailable, labHosts, labIndexTrustedHost, labIndexUrl, labInventoryYaml, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { changedTasks, cli, explain, hostReport, httpGet, mainPid, onHost, repoRoot, writeInventory } from '../e2e/helpers.js';
 import { labHostPublicKeyFile, waitFor } from '../faults/helpers.js';
 import { runCli } from '../helpers/cli.js';
 import { plainText, redrawsInPlace, startCliOnTerminal } from '../helpers/pty.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 const playbook = join(repoRoot, 'test', 'fixtures', 'every-module', 'playbook.yml');
 const SUDO_PASSWORD_VARIABLE = 'RUNNER_BECOME_PASSWORD';
@@ -143,7 +143,7 @@ if (labAvailable) {
 }
 
 /** Small playbooks of the CLI tests below, written to a scratch directory. */
-const scratch = mkdtempSync(join(tmpdir(), 'clamprovision-runner-'));
+const scratch = testTempDir('runner');
 function writePlaybook(name: string, yaml: string): string {
   const path = join(scratch, name);
   writeFileSync(path, yaml);
@@ -310,7 +310,7 @@ if (labAvailable) {
     writeFileSync(noKeyInventory, yaml.replace(/^\s+ansible_ssh_private_key_file: .*\n/m, ''));
     const [keyType, hostKey] = readFileSync(labHostPublicKeyFile(host.name), 'utf8').trim().split(/\s+/);
     const home = (withKey: boolean) => {
-      const dir = mkdtempSync(join(tmpdir(), 'clamprovision-home-'));
+      const dir = testTempDir('home');
       mkdirSync(join(dir, '.ssh'), { mode: 0o700 });
       writeFileSync(join(dir, '.ssh', 'known_hosts'), `${host.address} ${keyType} ${hostKey}\n`);
       if (withKey) copyFileSync(host.keyFile, join(dir, '.ssh', 'id_ed25519'));
@@ -329,7 +329,7 @@ if (labAvailable) {
     t.is(nothing.code, 4, explain(nothing));
     t.regex(hostReport(nothing, host.name)?.error ?? '', /no SSH credentials/);
 
-    const socket = join(mkdtempSync(join(tmpdir(), 'clamprovision-agent-')), 'agent.sock');
+    const socket = join(testTempDir('agent'), 'agent.sock');
     const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
     try {
       await waitFor('the ssh-agent socket', async () => existsSync(socket), 10_000, 50);

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
@@ -8,6 +7,7 @@ import { checkServer } from '../../src/wizard/connection-check.js';
 import { runInit } from '../../src/wizard/init.js';
 import { labAvailable, labHosts, labIndexUrl, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { ScriptedTerminal } from '../unit/wizard/scripted-terminal.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const cli = path.join(repo, 'dist', 'cli.js');
@@ -35,7 +35,7 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | n
 
 maybe('the connection test shows an unknown host key with its fingerprint, trusts it on request, and checks sudo', async (t) => {
   const host = await wizardHost();
-  const knownHostsFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'clamprovision-known-')), 'known_hosts');
+  const knownHostsFile = path.join(testTempDir('known'), 'known_hosts');
   const asRoot = { address: host.address, user: host.user, port: host.port, key_file: host.keyFile, sudo: false, sudo_password: false };
 
   const unknown = await checkServer(asRoot, { acceptNewHostKey: false, knownHostsFile });
@@ -56,7 +56,7 @@ maybe('the connection test shows an unknown host key with its fingerprint, trust
 
 maybe('the inventory the wizard writes for a lab host and examples/hello deploys the service', async (t) => {
   const host = await wizardHost();
-  const output = path.join(mkdtempSync(path.join(os.tmpdir(), 'clamprovision-wizard-lab-')), 'inventory.yml');
+  const output = path.join(testTempDir('wizard-lab'), 'inventory.yml');
   const terminal = new ScriptedTerminal([
     { ask: /Server address/, type: host.address },
     { ask: /SSH user/, type: host.becomeUser },

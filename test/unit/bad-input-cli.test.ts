@@ -8,12 +8,12 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pLimit from 'p-limit';
 
 import { promisedCorpusSize } from './bad-input-promise.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const cliPath = path.join(repoRoot, 'dist', 'cli.js');
@@ -34,7 +34,7 @@ const NOTICEABLE_MS = 2_000;
 /** Not 90 node processes at once. */
 const slots = pLimit(3);
 
-const work = mkdtempSync(path.join(tmpdir(), 'clamprovision-bad-cli-'));
+const work = testTempDir('bad-cli');
 const guard = path.join(work, 'no-network.mjs');
 writeFileSync(
   guard,

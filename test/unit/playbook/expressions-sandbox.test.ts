@@ -5,14 +5,14 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evaluateCondition, ExpressionError, renderString } from '../../../src/playbook/expressions.js';
 import { Evaluation } from '../../../src/playbook/sandbox/evaluate.js';
 import { LIMITS } from '../../../src/playbook/sandbox/limits.js';
 import { parseSandboxed } from '../../../src/playbook/sandbox/parse.js';
+import { testTempDir } from '../../helpers/temp-dir.js';
 
 const scope = {
   webserver: 'nginx',
@@ -111,7 +111,7 @@ test('what the built-in playbook writes keeps working', (t) => {
 
 test('validate --playbook cannot run a command on the controller', (t) => {
   const cli = fileURLToPath(new URL('../../../dist/cli.js', import.meta.url));
-  const dir = mkdtempSync(path.join(tmpdir(), 'clamprovision-sandbox-'));
+  const dir = testTempDir('sandbox');
   const marker = path.join(dir, 'owned');
   writeFileSync(path.join(dir, 'inventory.yml'), 'all:\n  hosts:\n    web1: {ansible_host: 192.0.2.1}\n');
   const payload = `JSON.constructor.constructor("return process")().getBuiltinModule("fs").writeFileSync(${JSON.stringify(marker)}, "x")`;

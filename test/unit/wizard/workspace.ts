@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CheckServer, ConnectionCheck } from '../../../src/wizard/connection-check.js';
 import type { InitDeps } from '../../../src/wizard/init-options.js';
 import type { Terminal } from '../../../src/wizard/prompts.js';
+import { testTempDir } from '../../helpers/temp-dir.js';
 
 export const HELLO_WSGI = `def application(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
@@ -27,7 +27,7 @@ export interface Workspace {
 }
 
 export function workspace(): Workspace {
-  const root = mkdtempSync(path.join(tmpdir(), 'clamprovision-wizard-'));
+  const root = testTempDir('wizard');
   const home = path.join(root, 'home');
   mkdirSync(path.join(home, '.ssh'), { recursive: true });
   writeFileSync(path.join(home, '.ssh', 'id_ed25519'), '-----BEGIN OPENSSH PRIVATE KEY-----\n(test)\n-----END OPENSSH PRIVATE KEY-----\n', { mode: 0o600 });
