@@ -8,8 +8,11 @@ import {
   parseDocument,
   Scalar,
   visit,
+  type CollectionTag,
   type Document,
   type Node as YamlNode,
+  type ScalarTag,
+  type Tags,
   type YAMLError,
 } from 'yaml';
 import { InputError, throwIfAny, type SourceLocation } from '../core/errors.js';
@@ -80,7 +83,7 @@ export function spreadLocated(...layers: Array<object | null | undefined>): Reco
   for (const layer of layers) {
     if (!layer) continue;
     for (const [key, value] of Object.entries(layer)) {
-      merged[key] = value;
+      define(merged, key, value);
       const location = locate(layer, key);
       if (location) registerLocation(merged, key, location);
       else registry.get(merged)?.values.delete(key);
@@ -89,16 +92,46 @@ export function spreadLocated(...layers: Array<object | null | undefined>): Reco
   return merged;
 }
 
-export function loadYamlFile(file: string): unknown {
-  return parseYamlText(readInputText(file), file);
+export interface YamlOptions {
+  /**
+   * YAML 1.1 as PyYAML reads it, for the files Ansible reads (inventories, group_vars, host_vars):
+   * yes/no/on/off are booleans, 0755 is octal, 1:30 is sexagesimal; dates stay text.
+   */
+  yaml11?: boolean;
 }
 
-export function parseYamlText(text: string, file: string): unknown {
+/** A shallow copy of a container that keeps its own and its values' (and keys') positions. */
+export function cloneLocated<T extends object>(container: T): T {
+  const copy = (Array.isArray(container) ? [...container] : {}) as T;
+  if (!Array.isArray(container)) for (const [key, value] of Object.entries(container)) define(copy as Record<string, unknown>, key, value);
+  const positions = registry.get(container);
+  if (positions) registry.set(copy, { self: positions.self, values: new Map(positions.values), keys: new Map(positions.keys) });
+  return copy;
+}
+
+export function loadYamlFile(file: string, options: YamlOptions = {}): unknown {
+  return parseYamlText(readInputText(file), file, options);
+}
+
+const PYYAML_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
+const PYYAML_FALSE = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
+const BOOL_TAG = 'tag:yaml.org,2002:bool';
+
+// The yaml library's YAML 1.1 also reads y and n as booleans, PyYAML does not.
+function pyyamlTags(tags: Array<ScalarTag | CollectionTag>): Array<ScalarTag | CollectionTag> {
+  const kept = tags.filter((tag) => tag.tag !== BOOL_TAG && tag.tag !== 'tag:yaml.org,2002:timestamp');
+  const bool = (value: boolean, test: RegExp): ScalarTag => ({ tag: BOOL_TAG, default: true, test, identify: (v) => v === value, resolve: () => value });
+  return [...kept, bool(true, PYYAML_TRUE), bool(false, PYYAML_FALSE)];
+}
+
+export function parseYamlText(text: string, file: string, options: YamlOptions = {}): unknown {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, merge: true, prettyErrors: false });
+  const version = options.yaml11 ? ({ version: '1.1', customTags: (tags: Tags) => pyyamlTags(tags as Array<ScalarTag | CollectionTag>) } as const) : {};
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, merge: true, prettyErrors: false, ...version });
   const at = (offset: number): SourceLocation => ({ file, ...lineCounter.linePos(offset) });
 
-  const errors = doc.errors.map((error) => syntaxError(error, text, at, doc));
+  const errors = doc.errors.filter((error) => error.code !== 'DUPLICATE_KEY').map((error) => syntaxError(error, text, at, doc));
+  if (doc.errors.some((error) => error.code === 'DUPLICATE_KEY')) errors.push(...duplicateKeys(doc, at));
   // An unknown tag would silently leave its raw text as the value (an encrypted password, say).
   for (const warning of doc.warnings) {
     if (warning.code !== 'TAG_RESOLVE_FAILED') continue;
@@ -129,10 +162,6 @@ function syntaxError(error: YAMLError, text: string, at: (offset: number) => Sou
       if (opening !== undefined) return new InputError('YAML syntax error: this quoted string is never closed', at(opening));
       return new InputError(`YAML syntax error: ${error.message}`, location);
     }
-    case 'DUPLICATE_KEY': {
-      const key = /^("[^"\n]*"|'[^'\n]*'|[^:\n]*)/.exec(text.slice(start, text.includes('\n', start) ? text.indexOf('\n', start) : text.length))![1]!.trim();
-      return new InputError(`duplicate key '${key}': a key may appear only once in a mapping`, location);
-    }
     case 'MULTIPLE_DOCS':
       return new InputError('the file holds more than one YAML document (a second "---"); keep everything in one', location);
     case 'TAB_AS_INDENT':
@@ -140,6 +169,24 @@ function syntaxError(error: YAMLError, text: string, at: (offset: number) => Sou
     default:
       return new InputError(`YAML syntax error: ${error.message}`, location);
   }
+}
+
+/** Each key that repeats an earlier key of its mapping, at the repeated key (yaml points elsewhere when a value is empty). */
+function duplicateKeys(doc: Document, at: (offset: number) => SourceLocation): InputError[] {
+  const errors: InputError[] = [];
+  visit(doc, {
+    Map(_key, node) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (seen.has(key) && isScalar(pair.key)) {
+          errors.push(new InputError(`duplicate key '${String(key)}': a key may appear only once in a mapping`, at(pair.key.range?.[0] ?? 0)));
+        }
+        seen.add(key);
+      }
+    },
+  });
+  return errors;
 }
 
 function unclosedQuoteStart(doc: Document, errorOffset: number): number | undefined {

@@ -2,11 +2,13 @@ import { InputError } from '../core/errors.js';
 import { isSecretName, secrets } from '../core/secrets.js';
 import { locate, MAX_STRING_LENGTH } from '../input/yaml-source.js';
 
-// `${NAME}` is replaced from the environment; `$${NAME}` stays as the literal text `${NAME}`.
-const REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+// A value that is exactly `${NAME}` is replaced from the environment; `$${NAME}` is the literal text
+// `${NAME}`. Inside longer text (`/opt/bin:${PATH}`) nothing is replaced: Ansible keeps such values
+// as they are, and a shell on the host may be meant to expand them.
+const REFERENCE = /^\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 
 /**
- * Replaces `${NAME}` in every string value below `root`, in place (the parsed objects keep their
+ * Replaces the string values `${NAME}` below `root`, in place (the parsed objects keep their
  * identity, so their source positions stay known). Values of variables whose name says they are
  * secret are registered for masking. Returns one error per missing variable.
  */

@@ -1,56 +1,48 @@
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { InputError, inputErrorsIn, throwIfAny, type SourceLocation } from '../core/errors.js';
-import { loadYamlFile, locate, locateKey, spreadLocated } from '../input/yaml-source.js';
-import { didYouMean } from '../input/suggest.js';
+import { InputError, inputErrorsIn, throwIfAny } from '../core/errors.js';
+import { readInputText } from '../input/read-text.js';
+import { locate, locateKey, parseYamlText } from '../input/yaml-source.js';
 import { connectionSettings } from './connection.js';
-import { expandHostRange, MAX_HOSTS } from './host-range.js';
 import { substituteEnvironment } from './environment.js';
+import { readIniInventory } from './ini-inventory.js';
+import { InventoryModel, type Vars } from './model.js';
+import { resolveTemplates } from './templating.js';
 import type { Inventory, InventoryHost } from './types.js';
+import { readVarsFiles } from './vars-files.js';
+import { describe, isMapping, readYamlInventory } from './yaml-inventory.js';
 
-type Vars = Record<string, unknown>;
+/** Files Ansible skips in an inventory directory (INVENTORY_IGNORE_EXTS and the names it always ignores). */
+const IGNORED_EXTENSIONS = ['.pyc', '.pyo', '.swp', '.bak', '~', '.rpm', '.md', '.txt', '.rst', '.orig', '.cfg', '.retry'];
+const IGNORED_NAMES = ['group_vars', 'host_vars', 'vars_plugins'];
+const YAML_EXTENSIONS = ['.yml', '.yaml', '.json'];
 
-interface Group {
-  name: string;
-  /** Variable mappings as written (a group may be declared in several places). */
-  vars: Vars[];
-  hosts: Set<string>;
-  children: Set<string>;
-  parents: Set<string>;
-  location?: SourceLocation;
-}
+/**
+ * Reads one or more Ansible inventories (YAML or INI files, or directories of them), merged in order
+ * as Ansible's repeated `-i` does, with the group_vars/ and host_vars/ beside each. Throws
+ * InputError / InputErrors with file:line:col.
+ */
+export function loadInventory(sources: string | readonly string[], env: NodeJS.ProcessEnv = process.env): Inventory {
+  const list = typeof sources === 'string' ? [sources] : [...sources];
+  const model = new InventoryModel();
+  const readVars = (file: string): unknown => parseYamlText(readInputText(file), file, { yaml11: true });
+  list.forEach((source, index) => {
+    const directory = statSync(source, { throwIfNoEntry: false })?.isDirectory() ?? false;
+    if (directory) readDirectory(model, source);
+    else readFile(model, source);
+    // Ansible looks for vars files only for the groups and hosts known once this source is read.
+    readVarsFiles(model, directory ? source : path.dirname(source), index, readVars);
+  });
+  model.errors.push(...substituteEnvironment(model.variableLayers(), env));
+  throwIfAny(model.errors);
 
-interface HostDeclaration {
-  name: string;
-  /** Host variable mappings in order of appearance; later ones win. */
-  vars: Vars[];
-  location?: SourceLocation;
-}
-
-const GROUP_KEYS = ['hosts', 'vars', 'children'];
-
-/** Reads an Ansible-style YAML inventory. Throws InputError / InputErrors with file:line:col. */
-export function loadInventory(file: string, env: NodeJS.ProcessEnv = process.env): Inventory {
-  const data = loadYamlFile(file);
-  const dir = path.dirname(path.resolve(file));
-  const errors = substituteEnvironment(data, env);
-
-  if (data === null || data === undefined) {
-    throw new InputError('the inventory is empty: it needs at least `all: {hosts: {NAME: …}}`', { file, line: 1, col: 1 });
-  }
-  if (!isMapping(data)) {
-    throw new InputError('the inventory must be a mapping of groups (starting with `all:`), not a list or a single value', locate(data as object) ?? { file, line: 1, col: 1 });
-  }
-  const reader = new InventoryReader(file);
-  reader.readTopLevel(data);
-  errors.push(...reader.errors);
-  throwIfAny(errors);
-
+  const first = list[0]!;
+  const dir = statSync(first, { throwIfNoEntry: false })?.isDirectory() ? path.resolve(first) : path.dirname(path.resolve(first));
+  const errors: InputError[] = [];
   const hosts: InventoryHost[] = [];
-  for (const declaration of reader.hosts.values()) {
-    const groups = reader.groupsOf(declaration.name);
-    // Ansible's default hash_behaviour "replace": a more specific value replaces the other whole.
-    // The values stay the parsed originals, so their source positions stay known.
-    const vars = spreadLocated(...groups.flatMap((group) => group.vars), ...declaration.vars);
+  for (const declaration of model.hosts.values()) {
+    const groups = model.groupsOf(declaration.name);
+    const vars = resolveTemplates(declaration.name, model.hostVars(declaration.name), env, errors);
     try {
       const connection = connectionSettings(declaration.name, vars, dir);
       hosts.push({ name: declaration.name, groups: groups.map((group) => group.name), vars, connection, location: declaration.location });
@@ -60,192 +52,70 @@ export function loadInventory(file: string, env: NodeJS.ProcessEnv = process.env
       errors.push(...found);
     }
   }
-  throwIfAny(errors);
+  // A mistake in group variables shows up once per host: report it once.
+  throwIfAny([...new Map(errors.map((error) => [error.format(), error])).values()]);
   if (hosts.length === 0) {
-    throw new InputError('the inventory defines no hosts (add them under `all: hosts:` or under a group)', locate(data) ?? { file, line: 1, col: 1 });
+    throw new InputError(`${list.length > 1 ? 'the inventories define' : 'the inventory defines'} no hosts (add them under \`all: hosts:\` or under a group)`, { file: first, line: 1, col: 1 });
   }
-  return { file, dir, hosts, groups: reader.membership() };
+  return { file: first, sources: list, dir, hosts, groups: model.membership() };
 }
 
-function isMapping(value: unknown): value is Vars {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Every file of an inventory directory in sorted order, subdirectories included, as Ansible reads it. */
+function readDirectory(model: InventoryModel, dir: string): void {
+  for (const entry of readdirSync(dir).sort()) {
+    if (entry.startsWith('.') || IGNORED_NAMES.includes(entry) || IGNORED_EXTENSIONS.some((extension) => entry.endsWith(extension))) continue;
+    const full = path.join(dir, entry);
+    const stat = statSync(full);
+    if (stat.isDirectory()) readDirectory(model, full);
+    else if (stat.mode & 0o111 && stat.isFile()) {
+      model.errors.push(new InputError(`${full} is executable: Ansible would run it as an inventory script, which clamprovision does not do (chmod -x it if it is a plain inventory file)`, { file: full, line: 1, col: 1 }));
+    } else readFile(model, full);
+  }
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'nothing';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${JSON.stringify(value)}`;
+/**
+ * One inventory file, told apart as Ansible does: .yml/.yaml/.json are YAML; a file without an
+ * extension is YAML when it reads as a mapping, INI otherwise; any other file (hosts.ini, hosts.cfg) is INI.
+ */
+function readFile(model: InventoryModel, file: string): void {
+  let text: string;
+  try {
+    text = readInputText(file);
+  } catch (error) {
+    model.errors.push(...(inputErrorsIn(error) ?? []));
+    return;
+  }
+  const extension = path.extname(file).toLowerCase();
+  if (!YAML_EXTENSIONS.includes(extension) && extension !== '') return readIniInventory(model, text, file);
+  let data: unknown;
+  try {
+    data = parseYamlText(text, file, { yaml11: true });
+  } catch (error) {
+    const found = inputErrorsIn(error);
+    if (!found) throw error;
+    if (extension === '') return readIniInventory(model, text, file);
+    model.errors.push(...found);
+    return;
+  }
+  if (extension === '' && !isMapping(data)) return readIniInventory(model, text, file);
+  readYamlData(model, data, file);
 }
 
-class InventoryReader {
-  readonly errors: InputError[] = [];
-  readonly groups = new Map<string, Group>();
-  readonly hosts = new Map<string, HostDeclaration>();
-
-  constructor(private readonly file: string) {
-    this.group('all');
+function readYamlData(model: InventoryModel, data: unknown, file: string): void {
+  const start = { file, line: 1, col: 1 };
+  if (data === null || data === undefined) {
+    model.errors.push(new InputError('the inventory is empty: it needs at least `all: {hosts: {NAME: …}}`', start));
+    return;
   }
-
-  private where(container: object, key?: string | number): SourceLocation {
-    return locate(container, key) ?? { file: this.file, line: 1, col: 1 };
+  if (!isMapping(data)) {
+    model.errors.push(new InputError(`the inventory must be a mapping of groups (starting with \`all:\`), not ${describe(data)}`, locate(data as object) ?? start));
+    return;
   }
-
-  private group(name: string, location?: SourceLocation): Group {
-    let group = this.groups.get(name);
-    if (!group) {
-      group = { name, vars: [], hosts: new Set(), children: new Set(), parents: new Set(), location };
-      this.groups.set(name, group);
-    }
-    return group;
-  }
-
-  readTopLevel(data: Vars): void {
-    for (const [name, definition] of Object.entries(data)) {
-      // Top-level groups other than `all` are its children, as in Ansible.
-      this.readGroup(name, definition, data, name === 'all' ? undefined : 'all');
-    }
-  }
-
-  private readGroup(name: string, definition: unknown, container: Vars, parent: string | undefined): void {
-    const group = this.group(name, locateKey(container, name));
-    if (parent !== undefined) {
-      if (name === 'all') {
-        this.errors.push(new InputError("'all' is the root group and cannot be a child of another group", locateKey(container, name)));
-        return;
-      }
-      this.group(parent).children.add(name);
-      group.parents.add(parent);
-    }
-    if (definition === null) return;
-    if (!isMapping(definition)) {
-      const hint = Array.isArray(definition) ? ' (put its hosts under `hosts:`, each as a key ending in a colon: `web1:`)' : '';
-      this.errors.push(new InputError(`group '${name}' must be a mapping with hosts, vars or children, not ${describe(definition)}${hint}`, this.where(container, name)));
-      return;
-    }
-    for (const [key, value] of Object.entries(definition)) {
-      if (!GROUP_KEYS.includes(key)) {
-        this.errors.push(new InputError(`unknown key '${key}' in group '${name}': a group has only hosts, vars and children${didYouMean(key, GROUP_KEYS)}`, locateKey(definition, key)));
-        continue;
-      }
-      if (value === null) continue;
-      if (key === 'hosts') this.readHosts(group, value, definition);
-      else if (key === 'vars') this.readGroupVars(group, value, definition);
-      else this.readChildren(group, value, definition);
-    }
-  }
-
-  private readHosts(group: Group, hosts: unknown, container: Vars): void {
-    if (!isMapping(hosts)) {
-      const hint = Array.isArray(hosts) ? ': write each host name as a key ending in a colon (`web1:`), one per line' : '';
-      this.errors.push(new InputError(`'hosts' of group '${group.name}' must be a mapping of host names, not ${describe(hosts)}${hint}`, this.where(container, 'hosts')));
-      return;
-    }
-    for (const [name, vars] of Object.entries(hosts)) {
-      if (name.trim() === '') {
-        this.errors.push(new InputError('a host name must not be empty', locateKey(hosts, name)));
-        continue;
-      }
-      if (vars !== null && !isMapping(vars)) {
-        this.errors.push(new InputError(`host '${name}' must have a mapping of variables or nothing, not ${describe(vars)}`, this.where(hosts, name)));
-        continue;
-      }
-      let names: string[];
-      try {
-        names = expandHostRange(name);
-      } catch (error) {
-        this.errors.push(new InputError((error as Error).message, locateKey(hosts, name)));
-        continue;
-      }
-      for (const host of names) {
-        let declaration = this.hosts.get(host);
-        if (!declaration && this.hosts.size >= MAX_HOSTS) {
-          this.errors.push(new InputError(`more than ${MAX_HOSTS} hosts in the inventory: at most ${MAX_HOSTS} are allowed`, locateKey(hosts, name)));
-          return;
-        }
-        if (!declaration) {
-          declaration = { name: host, vars: [], location: locateKey(hosts, name) };
-          this.hosts.set(host, declaration);
-        }
-        if (vars) declaration.vars.push(vars);
-        group.hosts.add(host);
-      }
-    }
-  }
-
-  private readGroupVars(group: Group, vars: unknown, container: Vars): void {
-    if (!isMapping(vars)) {
-      this.errors.push(new InputError(`'vars' of group '${group.name}' must be a mapping of variable names to values, not ${describe(vars)}`, this.where(container, 'vars')));
-      return;
-    }
-    group.vars.push(vars);
-  }
-
-  private readChildren(group: Group, children: unknown, container: Vars): void {
-    if (!isMapping(children)) {
-      const hint = Array.isArray(children) ? ': write each child group as a key ending in a colon (`web:`), one per line' : '';
-      this.errors.push(new InputError(`'children' of group '${group.name}' must be a mapping of group names, not ${describe(children)}${hint}`, this.where(container, 'children')));
-      return;
-    }
-    for (const [name, definition] of Object.entries(children)) {
-      if (name !== 'all' && this.isAncestor(name, group.name)) {
-        this.errors.push(new InputError(`group '${name}' cannot be a child of '${group.name}': that makes a cycle`, locateKey(children, name)));
-        continue;
-      }
-      this.readGroup(name, definition, children, group.name);
-    }
-  }
-
-  /** True when `candidate` is `name` or one of its ancestors. */
-  private isAncestor(candidate: string, name: string): boolean {
-    if (candidate === name) return true;
-    const group = this.groups.get(name);
-    return [...(group?.parents ?? [])].some((parent) => this.isAncestor(candidate, parent));
-  }
-
-  /** Depth below `all` (longest path), as Ansible orders group variables. */
-  private depth(name: string, memo = new Map<string, number>()): number {
-    const known = memo.get(name);
-    if (known !== undefined) return known;
-    const parents = [...(this.groups.get(name)?.parents ?? [])];
-    const depth = name === 'all' ? 0 : parents.length === 0 ? 1 : 1 + Math.max(...parents.map((parent) => this.depth(parent, memo)));
-    memo.set(name, depth);
-    return depth;
-  }
-
-  private priority(group: Group): number {
-    for (let i = group.vars.length - 1; i >= 0; i--) {
-      const value = group.vars[i]!.ansible_group_priority;
-      if (typeof value === 'number') return value;
-    }
-    return 1;
-  }
-
-  /** The host's groups (all, direct and ancestors) in the order their variables apply. */
-  groupsOf(host: string): Group[] {
-    const found = new Set<Group>();
-    const add = (group: Group): void => {
-      if (found.has(group)) return;
-      found.add(group);
-      for (const parent of group.parents) add(this.groups.get(parent)!);
-    };
-    for (const group of this.groups.values()) if (group.hosts.has(host)) add(group);
-    found.add(this.groups.get('all')!);
-    const ungrouped = [...found].every((group) => group.name === 'all');
-    const ordered = [...found].sort(
-      (a, b) => this.depth(a.name) - this.depth(b.name) || this.priority(a) - this.priority(b) || a.name.localeCompare(b.name),
+  if ('plugin' in data) {
+    model.errors.push(
+      new InputError(`this is the configuration of the inventory plugin '${String(data.plugin)}' (plugin: …), which clamprovision does not run: give it a static inventory (ansible-inventory -i ${path.basename(file)} --list --yaml writes one)`, locateKey(data, 'plugin') ?? start),
     );
-    if (ungrouped) ordered.splice(1, 0, this.group('ungrouped'));
-    return ordered;
+    return;
   }
-
-  /** group -> every host in it or in its descendants, in declaration order. */
-  membership(): Map<string, string[]> {
-    const result = new Map<string, string[]>();
-    for (const name of this.groups.keys()) result.set(name, []);
-    for (const host of this.hosts.keys()) {
-      for (const group of this.groupsOf(host)) result.get(group.name)?.push(host) ?? result.set(group.name, [host]);
-    }
-    return result;
-  }
+  readYamlInventory(model, data as Vars, file);
 }

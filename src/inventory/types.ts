@@ -26,7 +26,11 @@ export interface InventoryHost {
 }
 
 export interface Inventory {
+  /** The first inventory source given (a file or a directory). */
   file: string;
+  /** Every source given, in the order they merge. */
+  sources: string[];
+  /** Relative paths in variables are taken from here: the first source's directory (or the directory itself). */
   dir: string;
   hosts: InventoryHost[];
   /** group -> all host names, including those of nested groups. */

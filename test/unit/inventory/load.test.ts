@@ -148,14 +148,16 @@ test('ssh arguments can set the known hosts file and turn strict checking off', 
   t.false(connection.hostKeyChecking);
 });
 
-test('${NAME} is taken from the environment; secret-looking names and passwords are masked', (t) => {
+test('a value ${NAME} is taken from the environment; secret-looking names and passwords are masked', (t) => {
   const text = lines(
     'all:',
     '  hosts:',
     '    h1:',
     '      ansible_port: "${SSH_PORT}"',
     '      ansible_become_password: "${DEPLOY_PASS}"',
-    '      greeting: "hello ${WHO}, $${LITERAL}"',
+    '      greeting: "${WHO}"',
+    '      literal: "$${LITERAL}"',
+    '      path: "/opt/bin:${PATH}"',
     '      services:',
     '        - env: {SECRET_KEY: "${CLAM_SECRET_KEY}"}',
   );
@@ -163,7 +165,10 @@ test('${NAME} is taken from the environment; secret-looking names and passwords 
   const h1 = host(load(text, env), 'h1');
   t.is(h1.connection.port, 2200);
   t.is(h1.connection.becomePassword, 'become-pw-1');
-  t.is(h1.vars.greeting, 'hello world, ${LITERAL}');
+  t.is(h1.vars.greeting, 'world');
+  t.is(h1.vars.literal, '${LITERAL}');
+  // inside longer text `${NAME}` stays as written, as Ansible keeps it
+  t.is(h1.vars.path, '/opt/bin:${PATH}');
   t.deepEqual((h1.vars.services as any)[0].env, { SECRET_KEY: 'clam-secret-9' });
   t.is(secrets.mask('become-pw-1 clam-secret-9 world 2200'), '******** ******** world 2200');
 });
@@ -198,9 +203,9 @@ test('a password given as a number is taken as its digits and masked; a mapping 
 });
 
 test('every missing environment variable is an error at its value', (t) => {
-  const text = lines('all:', '  vars:', '    a: "${MISSING_ONE}"', '  hosts:', '    h1:', '      b: "x-${MISSING_TWO}"');
+  const text = lines('all:', '  vars:', '    a: "${MISSING_ONE}"', '  hosts:', '    h1:', '      b: ["${MISSING_TWO}"]');
   const errors = inputErrorsThrownBy(() => load(text));
-  t.deepEqual(errors.map((e) => [e.location?.line, e.location?.col]), [[3, 8], [6, 10]]);
+  t.deepEqual(errors.map((e) => [e.location?.line, e.location?.col]), [[3, 8], [6, 11]]);
   t.regex(errors[0]!.message, /environment variable MISSING_ONE is not set/);
   t.regex(errors[1]!.message, /environment variable MISSING_TWO is not set/);
 });
