@@ -69,27 +69,27 @@ async function main(argv: string[]): Promise<number> {
   addRunOptions(
     program
       .command('apply')
-      .argument('<inventory|planfile>', 'an inventory, or a plan saved by `plan --out` (told apart by its content)')
+      .argument('<inventory|planfile...>', 'inventories (files or directories, merged in order), or a plan saved by `plan --out` (told apart by its content)')
       .description('converge every selected host; given a saved plan, apply exactly that plan'),
     true,
-  ).action(async (target: string, options: ConvergeOptions) => {
+  ).action(async (targets: string[], options: ConvergeOptions) => {
     await registerPlugins();
-    if (isPlanFile(target)) {
+    if (targets.length === 1 && isPlanFile(targets[0]!)) {
       const { applyPlanFile } = await import('./commands/saved-plan.js');
-      exitCode = await applyPlanFile(target, options);
+      exitCode = await applyPlanFile(targets[0]!, options);
       return;
     }
     const { converge } = await import('./commands/converge.js');
-    exitCode = await converge('apply', { ...options, inventory: target });
+    exitCode = await converge('apply', { ...options, inventory: targets });
   });
   addRunOptions(
     program
       .command('plan')
-      .argument('<inventory>')
+      .argument('<inventory...>', 'inventories: files or directories, merged in order')
       .description('dry run: show what apply would change (exit 2 when changes are pending)')
       .option('--out <planfile>', 'save the plan, for `apply PLANFILE` to apply exactly'),
     true,
-  ).action(async (inventory: string, options: ConvergeOptions) => {
+  ).action(async (inventory: string[], options: ConvergeOptions) => {
     await registerPlugins();
     if (options.out !== undefined) {
       const { planToFile } = await import('./commands/saved-plan.js');
@@ -108,8 +108,8 @@ async function main(argv: string[]): Promise<number> {
       const { showPlanFile } = await import('./commands/saved-plan.js');
       exitCode = showPlanFile(file, options);
     });
-  addRunOptions(program.command('validate').argument('<inventory>').description('offline check of inventory, playbook and templates'), false).action(
-    async (inventory: string, options: ConvergeOptions) => {
+  addRunOptions(program.command('validate').argument('<inventory...>', 'inventories: files or directories, merged in order').description('offline check of inventory, playbook and templates'), false).action(
+    async (inventory: string[], options: ConvergeOptions) => {
       await registerPlugins();
       const { validate } = await import('./commands/validate.js');
       exitCode = validate({ ...options, inventory });
@@ -118,20 +118,20 @@ async function main(argv: string[]): Promise<number> {
   addRunOptions(
     program
       .command('rollback')
-      .argument('<inventory>')
+      .argument('<inventory...>', 'inventories: files or directories, merged in order')
       .description("switch services back to their previous release (or --to one), then run the health checks; a release that fails them is switched back again")
       .option('--service <name>', 'only this service (default: every service of the selected hosts)')
       .option('--to <release>', 'this release (its name or the start of it) instead of the previous one')
       .option('--dry-run', 'show what would switch, change nothing (exit 2 when something would)', false),
     true,
-  ).action(async (inventory: string, options: RollbackOptions) => {
+  ).action(async (inventory: string[], options: RollbackOptions) => {
     await registerPlugins();
     const { rollback } = await import('./commands/rollback.js');
     exitCode = await rollback({ ...options, inventory });
   });
   program
     .command('releases')
-    .argument('<inventory>')
+    .argument('<inventory...>', 'inventories: files or directories, merged in order')
     .description('list the releases of every service on the selected hosts, newest first, the current one marked')
     .option('--playbook <file>', 'playbook to read the services from (default: the built-in clam-webservice.yml)')
     .option('--limit <pattern>', 'hosts or groups, comma-separated, * globs, !exclusions')
@@ -139,7 +139,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--forks <n>', 'hosts in parallel', positiveInteger, 10)
     .option('--accept-new-host-keys', 'trust and record host keys not yet in ~/.ssh/known_hosts', false)
     .addOption(new Option('--connect-timeout <seconds>', 'SSH connect timeout').argParser(positiveInteger).default(10))
-    .action(async (inventory: string, options: ReleasesOptions) => {
+    .action(async (inventory: string[], options: ReleasesOptions) => {
       await registerPlugins();
       const { releases } = await import('./commands/releases.js');
       exitCode = await releases({ ...options, inventory });

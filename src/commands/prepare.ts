@@ -12,7 +12,8 @@ import { requireFile } from './missing-file.js';
 export const BUILTIN_PLAYBOOK = fileURLToPath(new URL('../../playbooks/clam-webservice.yml', import.meta.url));
 
 export interface PrepareOptions {
-  inventory: string;
+  /** one inventory or several, merged in order (files or directories) */
+  inventory: string | string[];
   playbook?: string;
   limit?: string;
   tags?: string[];
@@ -46,7 +47,7 @@ export function prepareRun(options: PrepareOptions): PreparedRun {
 }
 
 function prepareHosts(options: PrepareOptions): PreparedRun {
-  requireFile(options.inventory);
+  for (const source of [options.inventory].flat()) requireFile(source);
   if (options.playbook !== undefined) requireFile(options.playbook);
   const inventory = loadInventory(options.inventory);
   const hosts = matchHosts(inventory, options.limit, '--limit');

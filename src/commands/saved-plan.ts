@@ -88,7 +88,7 @@ export function showPlanFile(file: string, options: { json: boolean }): number {
   if (options.json) {
     process.stdout.write(renderJson('plan', results) + '\n');
   } else {
-    process.stdout.write(`Plan ${file}: made ${plan.createdAt} by clamprovision ${plan.tool.version} from ${plan.options.inventory}\n\n`);
+    process.stdout.write(`Plan ${file}: made ${plan.createdAt} by clamprovision ${plan.tool.version} from ${[plan.options.inventory].flat().join(' ')}\n\n`);
     process.stdout.write(renderHostReport(results, 'plan', true) + '\n');
     process.stdout.write(renderRecap(results, 'plan') + '\n');
   }

@@ -39,7 +39,9 @@ export function connectionSettings(name: string, vars: Vars, inventoryDir: strin
     if (!found) return undefined;
     const [key, value] = found;
     if (typeof value === 'string' && value !== '') return value;
-    return fail(key, `${key} must be a non-empty string, not ${JSON.stringify(value)}`);
+    // as Ansible does: `ansible_user: 1000` is the user "1000"
+    if (typeof value === 'number' && Number.isInteger(value)) return String(value);
+    return fail(key, `${key} must be a non-empty string (a whole number is taken as its digits), not ${JSON.stringify(value)}`);
   };
   /**
    * A password: a string, or a number taken as its digits (as Ansible does). Anything else is an

@@ -129,17 +129,19 @@ export class InventoryModel {
   }
 
   /**
-   * The host's variables with Ansible's precedence, lowest first: `all` in the inventory, group_vars/all,
-   * the other groups in the inventory (by depth, ansible_group_priority, name), their group_vars files,
-   * the host in the inventory, host_vars files. Top-level values replace each other whole.
+   * The host's variables with Ansible's precedence (its default VARIABLE_PRECEDENCE), lowest first:
+   * `all` in the inventory, the other groups in the inventory (by depth, ansible_group_priority, name),
+   * group_vars/all, the other groups' group_vars files, the host in the inventory, host_vars files.
+   * So group_vars/all.yml wins over a group's vars written in the inventory. Top-level values replace
+   * each other whole.
    */
   hostVars(name: string): Vars {
     const host = this.hosts.get(name)!;
     const [all, ...groups] = this.groupsOf(name);
     return spreadLocated(
       ...all!.vars,
-      ...bySource(all!.fileVars),
       ...groups.flatMap((group) => group.vars),
+      ...bySource(all!.fileVars),
       ...bySourceThenGroup(groups),
       ...host.vars,
       ...bySource(host.fileVars),

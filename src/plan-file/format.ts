@@ -41,7 +41,7 @@ const planSchema = z.object({
   createdAt: z.string(),
   /** what `plan` was given: apply runs with exactly these */
   options: z.object({
-    inventory: z.string(),
+    inventory: z.union([z.string(), z.array(z.string()).min(1)]),
     playbook: z.string().optional(),
     limit: z.string().optional(),
     tags: z.array(z.string()).optional(),
