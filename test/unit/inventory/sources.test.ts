@@ -1,0 +1,78 @@
+import test from 'ava';
+import { chmodSync } from 'node:fs';
+import path from 'node:path';
+import { loadInventory } from '../../../src/inventory/load.js';
+import type { Inventory } from '../../../src/inventory/types.js';
+import { lines, tempTree } from '../input/temp-files.js';
+import { inputErrorsThrownBy } from '../input/thrown-input-errors.js';
+
+function vars(inventory: Inventory, name: string): Record<string, unknown> {
+  return { ...inventory.hosts.find((host) => host.name === name)!.vars };
+}
+
+// Checked with ansible-inventory -i a/hosts.yml -i b/hosts -i dir --list (ansible-core 2.14).
+const MULTI = {
+  'a/hosts.yml': lines('all:', '  children:', '    web:', '      hosts:', '        h1: {x: a-host}', '      vars: {color: a-web, shape: a-web}', '    ungrouped:', '      hosts: {h1: , h2: }'),
+  'a/group_vars/web.yml': 'color: a-file-web\n',
+  'a/group_vars/web.json': '{"color": "never read: web.yml comes first"}\n',
+  'b/hosts': lines('[web]', 'h1 x=b-host', '[web:vars]', 'shape=b-web', '[prod:children]', 'web', '[prod:vars]', 'color=b-prod'),
+  'b/group_vars/prod.yml': 'color: b-file-prod\n',
+  'dir/sub/20.yml': lines('all:', '  hosts:', '    d2:'),
+  'dir/README.md': 'not an inventory: skipped like Ansible does\n',
+  'dir/.hidden': 'skipped\n',
+};
+
+test('several inventories merge in order, each with its group_vars, with Ansible precedence', (t) => {
+  const dir = tempTree(MULTI);
+  const inventory = loadInventory(['a/hosts.yml', 'b/hosts', 'dir'].map((source) => path.join(dir, source)), {});
+  // b's group_vars/prod.yml comes after a's group_vars/web.yml: sources first, then groups
+  t.deepEqual(vars(inventory, 'h1'), { x: 'b-host', color: 'b-file-prod', shape: 'b-web' });
+  t.deepEqual(inventory.groups.get('ungrouped'), ['h2', 'd2']);
+  t.deepEqual(inventory.groups.get('prod'), ['h1']);
+});
+
+test('group_vars/all.yml wins over group variables written in the inventory; host_vars over the host line', (t) => {
+  const dir = tempTree({
+    'hosts.ini': lines('[web]', 'w1 color=host-line', 'w2', '[web:vars]', 'color=web-vars', 'size=web-vars'),
+    'group_vars/all/10.yml': 'size: all-file\n',
+    'group_vars/all/20.yaml': 'size: all-file-20\n',
+    'group_vars/all/ignored.txt': 'size: not read (extension)\n',
+    'host_vars/w1': 'color: host-file\n',
+  });
+  const inventory = loadInventory(path.join(dir, 'hosts.ini'), {});
+  t.deepEqual(vars(inventory, 'w1'), { color: 'host-file', size: 'all-file-20' });
+  t.deepEqual(vars(inventory, 'w2'), { color: 'web-vars', size: 'all-file-20' });
+});
+
+test('a directory is read file by file in sorted order; an executable file is refused, not run', (t) => {
+  const dir = tempTree({ 'inv/10-web.ini': lines('[web]', 'w1 color=first'), 'inv/20-more.yml': lines('web:', '  hosts:', '    w1: {color: second}') });
+  t.is(vars(loadInventory(path.join(dir, 'inv'), {}), 'w1').color, 'second');
+  chmodSync(path.join(dir, 'inv/20-more.yml'), 0o755);
+  const errors = inputErrorsThrownBy(() => loadInventory(path.join(dir, 'inv'), {}));
+  t.regex(errors[0]!.format(), /20-more\.yml:1:1: .*20-more\.yml is executable: Ansible would run it as an inventory script/);
+});
+
+test('a group_vars file that is not a mapping, and an inventory plugin configuration, are errors naming what they are', (t) => {
+  const dir = tempTree({ 'hosts.yml': lines('all:', '  hosts: {h1: }'), 'group_vars/all.yml': '- a list\n', 'cloud/aws.yml': lines('plugin: amazon.aws.aws_ec2', 'regions: [eu-west-1]') });
+  t.deepEqual(
+    inputErrorsThrownBy(() => loadInventory(path.join(dir, 'hosts.yml'), {})).map((e) => e.format().replace(`${dir}/`, '')),
+    ['group_vars/all.yml:1:1: group_vars/all.yml must be a mapping of variable names to values, not a list'],
+  );
+  t.deepEqual(
+    inputErrorsThrownBy(() => loadInventory(path.join(dir, 'cloud/aws.yml'), {})).map((e) => e.format().replace(`${dir}/`, '')),
+    ["cloud/aws.yml:1:1: this is the configuration of the inventory plugin 'amazon.aws.aws_ec2' (plugin: …), which clamprovision does not run: give it a static inventory (ansible-inventory -i aws.yml --list --yaml writes one)"],
+  );
+});
+
+test('YAML 1.1 as Ansible reads it: yes/no/on/off are booleans, 0755 is octal, y and dates stay text', (t) => {
+  const dir = tempTree({ 'hosts.yml': lines('all:', '  hosts:', '    h1: {a: yes, b: Off, c: 0755, d: y, e: 2024-01-02, f: 1:30}'), 'host_vars/h1.yml': 'g: on\n' });
+  t.deepEqual(vars(loadInventory(path.join(dir, 'hosts.yml'), {}), 'h1'), { a: true, b: false, c: 493, d: 'y', e: '2024-01-02', f: 90, g: true });
+});
+
+test('a duplicated host is reported with its name at the repeated key', (t) => {
+  const dir = tempTree({ 'hosts.yml': lines('all:', '  hosts:', '    web1:', '    web1:') });
+  t.deepEqual(
+    inputErrorsThrownBy(() => loadInventory(path.join(dir, 'hosts.yml'), {})).map((e) => e.format().replace(`${dir}/`, '')),
+    ["hosts.yml:4:5: duplicate key 'web1': a key may appear only once in a mapping"],
+  );
+});
