@@ -210,6 +210,10 @@ test('every missing environment variable is an error at its value', (t) => {
   t.regex(errors[1]!.message, /environment variable MISSING_TWO is not set/);
 });
 
+test('a user given as a number is taken as its digits, as Ansible does', (t) => {
+  t.is(host(load(lines('all:', '  hosts:', '    h1: {ansible_user: 1000}')), 'h1').connection.user, '1000');
+});
+
 test('hosts without variables may be written as `web1:` or `web1: null`', (t) => {
   const inventory = load(lines('all:', '  hosts:', '    web1:', '    web2: null', '    web3: {}'));
   t.deepEqual(inventory.hosts.map((h) => h.name), ['web1', 'web2', 'web3']);
@@ -224,7 +228,7 @@ const BAD: Array<[string, string, number, number, RegExp]> = [
   ['a list at the top', lines('- all'), 1, 1, /must be a mapping of groups/],
   ['port out of range', lines('all:', '  hosts:', '    h1: {ansible_port: 70000}'), 3, 24, /ansible_port must be a port number from 1 to 65535, not 70000/],
   ['port as text', lines('all:', '  hosts:', '    h1: {ansible_port: ssh}'), 3, 24, /ansible_port must be a port number/],
-  ['user as a number', lines('all:', '  hosts:', '    h1: {ansible_user: 0}'), 3, 24, /ansible_user must be a non-empty string/],
+  ['user as a list', lines('all:', '  hosts:', '    h1: {ansible_user: [root]}'), 3, 24, /ansible_user must be a non-empty string \(a whole number is taken as its digits\)/],
   ['become as a word', lines('all:', '  hosts:', '    h1: {ansible_become: maybe}'), 3, 26, /ansible_become must be true or false/],
   ['missing key file', lines('all:', '  hosts:', '    h1:', '      ansible_ssh_private_key_file: id_missing'), 4, 37, /private key file .*id_missing does not exist/],
   ['strict checking value', lines('all:', '  hosts:', '    h1: {ansible_ssh_common_args: "-o StrictHostKeyChecking=ask"}'), 3, 35, /StrictHostKeyChecking must be yes, no or accept-new/],
