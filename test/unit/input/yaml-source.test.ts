@@ -1,6 +1,6 @@
 import test from 'ava';
 import path from 'node:path';
-import { loadYamlFile, locate, locateKey, locatePath, parseYamlText, spreadLocated } from '../../../src/input/yaml-source.js';
+import { cloneLocated, loadYamlFile, locate, locateKey, locatePath, parseYamlText, spreadLocated } from '../../../src/input/yaml-source.js';
 import { lines, tempTree } from './temp-files.js';
 import { inputErrorsThrownBy } from './thrown-input-errors.js';
 
@@ -103,6 +103,21 @@ test('spreadLocated merges like a spread and keeps the positions of the winning 
   t.deepEqual(locate(merged, 'b'), { file: 'over.yml', line: 1, col: 4 });
   // A value from a layer without positions does not keep the position of the value it replaced.
   t.is(locate(merged, 'a'), undefined);
+});
+
+test('a layer with an own property __proto__ does not leak into the merged variables', (t) => {
+  const layer = Object.defineProperty({}, '__proto__', { value: { ansible_become: true }, enumerable: true });
+  const merged = spreadLocated({ a: 1 }, layer);
+  t.is(merged.ansible_become, undefined);
+  t.is(Object.getPrototypeOf(merged), Object.prototype);
+});
+
+test('cloneLocated copies a mapping with the positions of its values', (t) => {
+  const original = parseYamlText(lines('a: 1', 'b: 2'), 'o.yml') as Record<string, unknown>;
+  const copy = cloneLocated(original);
+  t.not(copy, original);
+  t.deepEqual(copy, original);
+  t.deepEqual(locate(copy, 'b'), { file: 'o.yml', line: 2, col: 4 });
 });
 
 test('an Ansible Vault value is refused rather than used as its ciphertext', (t) => {
