@@ -16,6 +16,7 @@ import {
   type YAMLError,
 } from 'yaml';
 import { InputError, throwIfAny, type SourceLocation } from '../core/errors.js';
+import { decryptVaultFile, VAULT_TAG, VaultCiphertext, decryptVaultValue } from './vault-values.js';
 import { readInputText } from './read-text.js';
 
 /**
@@ -109,8 +110,9 @@ export function cloneLocated<T extends object>(container: T): T {
   return copy;
 }
 
+/** A YAML file, also one encrypted whole with Ansible Vault. */
 export function loadYamlFile(file: string, options: YamlOptions = {}): unknown {
-  return parseYamlText(readInputText(file), file, options);
+  return decryptVaultFile(readInputText(file), file, (text, name) => parseYamlText(text, name, options));
 }
 
 const PYYAML_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
@@ -126,8 +128,11 @@ function pyyamlTags(tags: Array<ScalarTag | CollectionTag>): Array<ScalarTag | C
 
 export function parseYamlText(text: string, file: string, options: YamlOptions = {}): unknown {
   const lineCounter = new LineCounter();
-  const version = options.yaml11 ? ({ version: '1.1', customTags: (tags: Tags) => pyyamlTags(tags as Array<ScalarTag | CollectionTag>) } as const) : {};
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, merge: true, prettyErrors: false, ...version });
+  // !vault values are decrypted below; an unknown tag is an error
+  const tags = options.yaml11
+    ? ({ version: '1.1', customTags: (defaults: Tags) => [...pyyamlTags(defaults as Array<ScalarTag | CollectionTag>), VAULT_TAG] } as const)
+    : { customTags: [VAULT_TAG] };
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, merge: true, prettyErrors: false, ...tags });
   const at = (offset: number): SourceLocation => ({ file, ...lineCounter.linePos(offset) });
 
   const errors = doc.errors.filter((error) => error.code !== 'DUPLICATE_KEY').map((error) => syntaxError(error, text, at, doc));
@@ -136,10 +141,7 @@ export function parseYamlText(text: string, file: string, options: YamlOptions =
   for (const warning of doc.warnings) {
     if (warning.code !== 'TAG_RESOLVE_FAILED') continue;
     const tag = text.slice(warning.pos[0], warning.pos[1]);
-    const message =
-      tag === '!vault'
-        ? 'Ansible Vault values (!vault) are not supported: put the secret in an environment variable and write "${NAME}"'
-        : `unknown YAML tag '${tag}'`;
+    const message = tag === '!vault' ? 'an Ansible Vault value (!vault) must be a string: `!vault |` followed by the encrypted text' : `unknown YAML tag '${tag}'`;
     errors.push(new InputError(message, at(warning.pos[0])));
   }
   let value: unknown;
@@ -226,6 +228,7 @@ class PlainBuilder {
     }
     if (this.built.has(node)) return this.built.get(node);
     if (isScalar(node)) {
+      if (node.value instanceof VaultCiphertext) return decryptVaultValue(node.value, this.start(node), this.errors);
       if (typeof node.value === 'string' && node.value.length > MAX_STRING_LENGTH) {
         this.errors.push(new InputError(`a value of ${node.value.length} characters: at most ${MAX_STRING_LENGTH} are allowed`, this.start(node)));
         return null;
