@@ -20,6 +20,17 @@ function list(value: string): string[] {
   return value.split(',').map((v) => v.trim()).filter(Boolean);
 }
 
+function repeated(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Ansible Vault's options, for every command that reads an inventory. */
+function addVaultOptions(command: Command): Command {
+  return command
+    .option('--vault-password-file <file>', 'decrypt Ansible Vault data with the password in this file (or printed by it, when executable); repeatable', repeated)
+    .option('--ask-vault-pass', 'ask for the vault password (needs a terminal)', false);
+}
+
 function reportError(error: unknown): number {
   const errors = inputErrorsIn(error);
   if (errors) {
@@ -45,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
     .exitOverride();
 
   const addRunOptions = (command: Command, online: boolean) => {
-    command
+    addVaultOptions(command)
       .option('--playbook <file>', 'playbook to run (default: the built-in clam-webservice.yml)')
       .option('--limit <pattern>', 'hosts or groups, comma-separated, * globs, !exclusions')
       .option('--tags <tags>', 'only tasks with one of these tags (comma-separated)', list)
@@ -129,21 +140,22 @@ async function main(argv: string[]): Promise<number> {
     const { rollback } = await import('./commands/rollback.js');
     exitCode = await rollback({ ...options, inventory });
   });
-  program
-    .command('releases')
-    .argument('<inventory...>', 'inventories: files or directories, merged in order')
-    .description('list the releases of every service on the selected hosts, newest first, the current one marked')
-    .option('--playbook <file>', 'playbook to read the services from (default: the built-in clam-webservice.yml)')
-    .option('--limit <pattern>', 'hosts or groups, comma-separated, * globs, !exclusions')
-    .option('--json', 'print one JSON document on stdout', false)
-    .option('--forks <n>', 'hosts in parallel', positiveInteger, 10)
-    .option('--accept-new-host-keys', 'trust and record host keys not yet in ~/.ssh/known_hosts', false)
-    .addOption(new Option('--connect-timeout <seconds>', 'SSH connect timeout').argParser(positiveInteger).default(10))
-    .action(async (inventory: string[], options: ReleasesOptions) => {
-      await registerPlugins();
-      const { releases } = await import('./commands/releases.js');
-      exitCode = await releases({ ...options, inventory });
-    });
+  addVaultOptions(
+    program
+      .command('releases')
+      .argument('<inventory...>', 'inventories: files or directories, merged in order')
+      .description('list the releases of every service on the selected hosts, newest first, the current one marked')
+      .option('--playbook <file>', 'playbook to read the services from (default: the built-in clam-webservice.yml)')
+      .option('--limit <pattern>', 'hosts or groups, comma-separated, * globs, !exclusions')
+      .option('--json', 'print one JSON document on stdout', false)
+      .option('--forks <n>', 'hosts in parallel', positiveInteger, 10)
+      .option('--accept-new-host-keys', 'trust and record host keys not yet in ~/.ssh/known_hosts', false)
+      .addOption(new Option('--connect-timeout <seconds>', 'SSH connect timeout').argParser(positiveInteger).default(10)),
+  ).action(async (inventory: string[], options: ReleasesOptions) => {
+    await registerPlugins();
+    const { releases } = await import('./commands/releases.js');
+    exitCode = await releases({ ...options, inventory });
+  });
   program
     .command('init')
     .description('interactive first-time wizard that writes an inventory')
@@ -153,6 +165,14 @@ async function main(argv: string[]): Promise<number> {
       const { runInit } = await import('./wizard/init.js');
       exitCode = await runInit(options);
     });
+
+  // Vault passwords are read (or asked for) once, before a command reads any input.
+  program.hook('preAction', async (_program, command) => {
+    if (!('askVaultPass' in command.opts())) return;
+    const { readVaultPasswords } = await import('./vault/password-sources.js');
+    const { setVaultPasswords } = await import('./vault/vault-passwords.js');
+    setVaultPasswords(await readVaultPasswords(command.opts()));
+  });
 
   try {
     await program.parseAsync(argv);
