@@ -1,9 +1,13 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError, throwIfAny } from '../core/errors.js';
+import { InputError, inputErrorsIn, throwIfAny } from '../core/errors.js';
 import { secrets } from '../core/secrets.js';
 import { locate } from '../input/yaml-source.js';
+import { parseSshArgs } from './ssh-args.js';
+import { defaultSshConfigFile, readSshConfig, type SshConfigLine } from './ssh-config-file.js';
+import { resolveDestination, type ResolvedEndpoint } from './ssh-destination.js';
+import type { SshOption } from './ssh-options.js';
 import type { ConnectionSettings } from './types.js';
 
 type Vars = Record<string, unknown>;
@@ -24,7 +28,7 @@ const NAMES = {
 const BOOLEANS: Record<string, boolean> = { true: true, yes: true, on: true, '1': true, false: false, no: false, off: false, '0': false };
 
 /** Connection settings of one host from its merged variables; errors point at the offending value. */
-export function connectionSettings(name: string, vars: Vars, inventoryDir: string): ConnectionSettings {
+export function connectionSettings(name: string, vars: Vars, inventoryDir: string, sshConfigFile = defaultSshConfigFile()): ConnectionSettings {
   const errors: InputError[] = [];
   const fail = (key: string, message: string): undefined => {
     errors.push(new InputError(`host '${name}': ${message}`, locate(vars, key)));
@@ -67,13 +71,11 @@ export function connectionSettings(name: string, vars: Vars, inventoryDir: strin
     return parsed ?? fail(key, `${key} must be true or false (yes/no also work), not ${JSON.stringify(value)}`);
   };
 
-  const address = text(NAMES.host) ?? name;
   const port = readPort(pick(NAMES.port), fail);
-  const user = text(NAMES.user) ?? 'root';
   const password = secretText(NAMES.password);
   const becomePassword = secretText(NAMES.becomePassword);
   const become = flag(NAMES.become) ?? false;
-  let hostKeyChecking = flag(NAMES.hostKeyChecking) ?? true;
+  const hostKeyChecking = flag(NAMES.hostKeyChecking);
 
   let privateKeyFile: string | undefined;
   const keyEntry = pick(NAMES.keyFile);
@@ -84,32 +86,17 @@ export function connectionSettings(name: string, vars: Vars, inventoryDir: strin
     if (problem) fail(keyEntry[0], `the private key file ${privateKeyFile} ${problem} (a relative path is taken from the inventory's directory; ~ is your home)`);
   }
 
-  let knownHostsFile: string | undefined;
-  for (const key of NAMES.sshArgs) {
-    const value = vars[key];
-    if (value === undefined || value === null) continue;
-    if (typeof value !== 'string') {
-      fail(key, `${key} must be a string of ssh options, not ${JSON.stringify(value)}`);
-      continue;
-    }
-    for (const [option, optionValue] of sshOptions(value)) {
-      if (option === 'userknownhostsfile') knownHostsFile = optionValue === '/dev/null' ? optionValue : localPath(optionValue.split(/\s+/)[0]!, inventoryDir);
-      else if (option === 'stricthostkeychecking') {
-        const strict = optionValue.toLowerCase();
-        if (strict === 'no' || strict === 'off') hostKeyChecking = false;
-        else if (strict === 'yes' || strict === 'accept-new') hostKeyChecking = true;
-        else fail(key, `StrictHostKeyChecking must be yes, no or accept-new, not '${optionValue}'`);
-      }
-    }
-  }
+  const destination = sshDestination(name, vars, { host: text(NAMES.host), port, user: text(NAMES.user) }, inventoryDir, sshConfigFile, errors, fail);
 
   checkUnsupported(vars, fail);
   throwIfAny(errors);
-  const settings: ConnectionSettings = { address, port: port ?? 22, user, become, hostKeyChecking };
+  const { jumps, ...endpoint } = destination;
+  // ansible_host_key_checking: false is passed to ssh before the user's arguments, so it wins (as in Ansible)
+  const settings: ConnectionSettings = { ...endpoint, become, hostKeyChecking: hostKeyChecking === false ? false : endpoint.hostKeyChecking };
+  if (jumps.length > 0) settings.jumps = jumps;
   if (privateKeyFile !== undefined) settings.privateKeyFile = privateKeyFile;
   if (password !== undefined) settings.password = password;
   if (becomePassword !== undefined) settings.becomePassword = becomePassword;
-  if (knownHostsFile !== undefined) settings.knownHostsFile = knownHostsFile;
   return settings;
 }
 
@@ -166,17 +153,52 @@ export function unreadableFile(file: string): string | undefined {
   }
 }
 
-/** `-o Key=Value`, `-oKey=Value` and `-o "Key Value"` out of an ssh argument string. */
-function sshOptions(args: string): Array<[string, string]> {
-  const words = [...args.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
-  const options: Array<[string, string]> = [];
-  for (let i = 0; i < words.length; i++) {
-    let option: string | undefined;
-    if (words[i] === '-o') option = words[++i];
-    else if (words[i]!.startsWith('-o')) option = words[i]!.slice(2);
-    if (!option) continue;
-    const match = /^\s*([A-Za-z]+)\s*(?:=|\s)\s*(.*)$/.exec(option);
-    if (match) options.push([match[1]!.toLowerCase(), match[2]!.trim()]);
+/**
+ * Where to connect and how, as Ansible's ssh command line decides it: ansible_port and ansible_user
+ * first, then ansible_ssh_common_args and ansible_ssh_extra_args, then the ssh config (~/.ssh/config,
+ * or the file of `-F`) for ansible_host or the inventory name.
+ */
+function sshDestination(
+  name: string,
+  vars: Vars,
+  explicit: { host?: string; port?: number; user?: string },
+  inventoryDir: string,
+  sshConfigFile: string,
+  errors: InputError[],
+  fail: (key: string, message: string) => undefined,
+): ResolvedEndpoint {
+  const given: SshOption[] = [];
+  if (explicit.port !== undefined) given.push({ name: 'port', value: String(explicit.port), location: locate(vars, keyOf(vars, NAMES.port)) });
+  if (explicit.user !== undefined) given.push({ name: 'user', value: explicit.user, location: locate(vars, keyOf(vars, NAMES.user)) });
+  let configFile = sshConfigFile;
+  for (const key of NAMES.sshArgs) {
+    const value = vars[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string') {
+      fail(key, `${key} must be a string of ssh options, not ${JSON.stringify(value)}`);
+      continue;
+    }
+    const args = parseSshArgs(value, locate(vars, key));
+    for (const problem of args.problems) fail(key, `${key}: ${problem}`);
+    given.push(...args.options);
+    if (args.configFile !== undefined && configFile === sshConfigFile) {
+      configFile = localPath(args.configFile, inventoryDir);
+      const problem = unreadableFile(configFile);
+      if (problem) fail(key, `${key}: the ssh config file ${configFile} (-F) ${problem}`);
+    }
   }
-  return options;
+  let config: SshConfigLine[] = [];
+  try {
+    config = readSshConfig(configFile);
+  } catch (error) {
+    const found = inputErrorsIn(error);
+    if (!found) throw error;
+    errors.push(...found);
+  }
+  return resolveDestination({ host: explicit.host ?? name, given, defaultUser: 'root' }, config, inventoryDir, errors);
+}
+
+/** The name under which a variable is set (Ansible's name first, then its aliases). */
+function keyOf(vars: Vars, names: readonly string[]): string {
+  return names.find((key) => vars[key] !== undefined && vars[key] !== null) ?? names[0]!;
 }

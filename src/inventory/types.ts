@@ -1,17 +1,27 @@
 import type { SourceLocation } from '../core/errors.js';
 
-export interface ConnectionSettings {
+/** A host an SSH connection goes to: the inventory host itself, or a jump host on the way. */
+export interface SshEndpoint {
   address: string;
   port: number;
   user: string;
+  /** IdentityFile of the ssh config or `-i`: tried after the agent, instead of ~/.ssh/id_ed25519 and id_rsa */
+  identityFiles?: string[];
+  /** IdentityAgent of the ssh config: this agent socket instead of SSH_AUTH_SOCK; 'none' for no agent */
+  agentSocket?: string;
+  hostKeyChecking: boolean;
+  /** UserKnownHostsFile (ssh config, ansible_ssh_common_args / ansible_ssh_extra_args) */
+  knownHostsFile?: string;
+}
+
+export interface ConnectionSettings extends SshEndpoint {
   /** Absolute path on the controller. */
   privateKeyFile?: string;
   password?: string;
   become: boolean;
   becomePassword?: string;
-  hostKeyChecking: boolean;
-  /** From `-o UserKnownHostsFile=PATH` in ansible_ssh_common_args / ansible_ssh_extra_args. */
-  knownHostsFile?: string;
+  /** ProxyJump (ssh config, -J): the jump hosts, first to last, each one's host key checked as a direct connection's */
+  jumps?: SshEndpoint[];
 }
 
 export interface InventoryHost {

@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { hostPatternsMatch } from '../core/host-patterns.js';
 
 /** What known_hosts says about the key a server presented. */
 export type HostKeyVerdict =
@@ -53,11 +54,6 @@ function parseEntries(text: string): KnownHostEntry[] {
   return entries;
 }
 
-function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`, 'i');
-}
-
 function hashedNameMatches(pattern: string, name: string): boolean {
   const [, magic, salt, hash] = pattern.split('|');
   if (magic !== '1' || !salt || !hash) return false;
@@ -67,15 +63,7 @@ function hashedNameMatches(pattern: string, name: string): boolean {
 
 function hostsFieldMatches(hostsField: string, name: string): boolean {
   if (hostsField.startsWith('|')) return hashedNameMatches(hostsField, name);
-  let matched = false;
-  for (const pattern of hostsField.split(',')) {
-    if (pattern.startsWith('!')) {
-      if (globToRegExp(pattern.slice(1)).test(name)) return false;
-    } else if (globToRegExp(pattern).test(name)) {
-      matched = true;
-    }
-  }
-  return matched;
+  return hostPatternsMatch(hostsField.split(','), name);
 }
 
 /** The key types known_hosts holds for this host, so the client can ask the server for one of them. */
