@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import pLimit, { type LimitFunction } from 'p-limit';
-import type { ConnectionSettings } from '../inventory/types.js';
+import type { Channel } from 'ssh2';
+import type { ConnectionSettings, SshEndpoint } from '../inventory/types.js';
 import { authMethods } from './auth.js';
 import { ConnectionLostError, UnreachableError } from './errors.js';
 import { appendKnownHost, knownHostsLine, knownKeyTypes, verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
@@ -104,54 +105,42 @@ export class SshHost implements RemoteHost {
     private readonly ssh: NodeSSH,
     readonly settings: ConnectionSettings,
     private readonly becomePassword: string | undefined,
+    /** the jump hosts' connections, first to last */
+    private readonly hops: NodeSSH[] = [],
   ) {}
 
+  /** Connects through each jump host in turn (ProxyJump), then to the host itself. */
   static async connect(options: ConnectOptions): Promise<SshHost> {
-    const { connection, knownHostsFile } = options;
-    const knownHosts = readKnownHosts(knownHostsFile);
-    let refusal: string | undefined;
-    const preferred = knownKeyTypes(knownHosts, connection.address, connection.port);
-    const hostKeyOrder = [
-      ...DEFAULT_HOST_KEY_ORDER.filter((t) => preferred.includes(t) || (t.startsWith('rsa-') && preferred.includes('ssh-rsa'))),
-      ...DEFAULT_HOST_KEY_ORDER.filter((t) => !(preferred.includes(t) || (t.startsWith('rsa-') && preferred.includes('ssh-rsa')))),
-    ];
-    const ssh = new NodeSSH();
+    const { connection } = options;
+    const hops: NodeSSH[] = [];
+    const jumps = connection.jumps ?? [];
+    let sock: Channel | undefined;
     try {
-      await ssh.connect({
-        host: connection.address,
-        port: connection.port,
-        username: connection.user,
-        authHandler: authMethods(connection) as never,
-        readyTimeout: options.timeoutMs ?? 10_000,
-        keepaliveInterval: 5_000,
-        keepaliveCountMax: 3,
-        algorithms: { serverHostKey: hostKeyOrder as never },
-        hostVerifier: (key: Buffer) => {
-          if (!connection.hostKeyChecking) return true;
-          const verdict = verifyHostKey(knownHosts, connection.address, connection.port, key);
-          if (verdict.kind === 'known') return true;
-          if (verdict.kind === 'unknown' && options.acceptNewHostKeys) {
-            appendKnownHost(knownHostsFile, knownHostsLine(connection.address, connection.port, key));
-            return true;
-          }
-          refusal = hostKeyRefusal(verdict, connection.address, connection.port, knownHostsFile);
-          return false;
-        },
+      for (const [index, jump] of jumps.entries()) {
+        const hop = await connectVerified(jump, { ...options, knownHostsFile: jump.knownHostsFile ?? options.knownHostsFile }, sock).catch((error: Error) => {
+          throw new UnreachableError(`jump host ${jump.user}@${jump.address}:${jump.port}: ${error.message}`);
+        });
+        hops.push(hop);
+        const next = jumps[index + 1] ?? connection;
+        sock = await hop.forwardOut('127.0.0.1', 0, next.address, next.port).catch((error: Error) => {
+          throw new UnreachableError(`jump host ${jump.address} cannot reach ${next.address}:${next.port}: ${error.message}`);
+        });
+      }
+      const ssh = await connectVerified(connection, options, sock);
+      const host = new SshHost(ssh, connection, options.becomePassword, hops);
+      // Without a listener, an ECONNRESET after connect would crash the whole process.
+      ssh.connection?.on('error', (error: Error) => {
+        host.lost ??= new ConnectionLostError(`connection lost: ${error.message}`);
       });
+      ssh.connection?.on('close', () => {
+        host.lost ??= new ConnectionLostError('connection closed by the remote host');
+      });
+      for (const hop of hops) hop.connection?.on('error', () => undefined);
+      return host;
     } catch (error) {
-      ssh.dispose();
-      if (error instanceof UnreachableError) throw error;
-      throw new UnreachableError(refusal ?? describeConnectError(error as Error & { level?: string }, connection));
+      for (const hop of hops.reverse()) hop.dispose();
+      throw error;
     }
-    const host = new SshHost(ssh, connection, options.becomePassword);
-    // Without a listener, an ECONNRESET after connect would crash the whole process.
-    ssh.connection?.on('error', (error: Error) => {
-      host.lost ??= new ConnectionLostError(`connection lost: ${error.message}`);
-    });
-    ssh.connection?.on('close', () => {
-      host.lost ??= new ConnectionLostError('connection closed by the remote host');
-    });
-    return host;
   }
 
   /** Commands run through sudo when become is set and we are not root already. */
@@ -192,6 +181,7 @@ export class SshHost implements RemoteHost {
 
   async close(): Promise<void> {
     this.ssh.dispose();
+    for (const hop of [...this.hops].reverse()) hop.dispose();
   }
 
   private async exec(script: string, options: RunOptions & { onStdin?: (s: PassThrough) => void }): Promise<RunResult> {
@@ -261,7 +251,50 @@ export class SshHost implements RemoteHost {
   }
 }
 
-function describeConnectError(error: Error & { level?: string; code?: string }, connection: ConnectionSettings): string {
+/**
+ * One SSH connection, over `sock` when given (a channel through the jump host before), its host key
+ * checked against known_hosts: the same for a jump host as for the host itself.
+ */
+async function connectVerified(endpoint: SshEndpoint & Pick<ConnectionSettings, 'privateKeyFile' | 'password'>, options: ConnectOptions, sock?: Channel): Promise<NodeSSH> {
+  const { knownHostsFile } = options;
+  const knownHosts = readKnownHosts(knownHostsFile);
+  let refusal: string | undefined;
+  const preferred = knownKeyTypes(knownHosts, endpoint.address, endpoint.port);
+  const isPreferred = (type: string) => preferred.includes(type) || (type.startsWith('rsa-') && preferred.includes('ssh-rsa'));
+  const hostKeyOrder = [...DEFAULT_HOST_KEY_ORDER.filter(isPreferred), ...DEFAULT_HOST_KEY_ORDER.filter((type) => !isPreferred(type))];
+  const ssh = new NodeSSH();
+  try {
+    await ssh.connect({
+      host: endpoint.address,
+      port: endpoint.port,
+      username: endpoint.user,
+      ...(sock ? { sock } : {}),
+      authHandler: authMethods(endpoint) as never,
+      readyTimeout: options.timeoutMs ?? 10_000,
+      keepaliveInterval: 5_000,
+      keepaliveCountMax: 3,
+      algorithms: { serverHostKey: hostKeyOrder as never },
+      hostVerifier: (key: Buffer) => {
+        if (!endpoint.hostKeyChecking) return true;
+        const verdict = verifyHostKey(knownHosts, endpoint.address, endpoint.port, key);
+        if (verdict.kind === 'known') return true;
+        if (verdict.kind === 'unknown' && options.acceptNewHostKeys) {
+          appendKnownHost(knownHostsFile, knownHostsLine(endpoint.address, endpoint.port, key));
+          return true;
+        }
+        refusal = hostKeyRefusal(verdict, endpoint.address, endpoint.port, knownHostsFile);
+        return false;
+      },
+    });
+  } catch (error) {
+    ssh.dispose();
+    if (error instanceof UnreachableError) throw error;
+    throw new UnreachableError(refusal ?? describeConnectError(error as Error & { level?: string }, endpoint));
+  }
+  return ssh;
+}
+
+function describeConnectError(error: Error & { level?: string; code?: string }, connection: SshEndpoint): string {
   const where = `${connection.user}@${connection.address}:${connection.port}`;
   if (error.level === 'client-authentication') return `authentication failed for ${where} (key or password refused)`;
   if (error.level === 'client-timeout') return `timed out connecting to ${where}`;
