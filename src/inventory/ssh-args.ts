@@ -13,6 +13,8 @@ export interface SshArgs {
 
 /** Flags with a value, and the option each one sets. */
 const VALUE_FLAGS: Record<string, string> = { J: 'proxyjump', p: 'port', i: 'identityfile', l: 'user', o: '', F: '' };
+/** ssh's other flags with a value: refused, and their value with them. */
+const OTHER_VALUE_FLAGS = /^-[BbcDEeILmOPQRSWw]$/;
 /** Flags without a value that change nothing for us: compression, quiet, verbose, no tty, no X11. */
 const HARMLESS_FLAGS = /^-[CqvTx]+$/;
 
@@ -32,6 +34,7 @@ export function parseSshArgs(text: string, location: SourceLocation | undefined)
     if (HARMLESS_FLAGS.test(word)) continue;
     const flag = /^-([A-Za-z])(.*)$/s.exec(word);
     if (!flag || !(flag[1]! in VALUE_FLAGS)) {
+      if (OTHER_VALUE_FLAGS.test(word)) i++;
       result.problems.push(word.startsWith('-') ? `ssh option '${word}' is not supported by clamprovision` : `'${word}' is not an ssh option`);
       continue;
     }

@@ -81,7 +81,3 @@ export function refusedOption(option: SshOption, spelled: string): string | unde
   }
   return `ssh option ${spelled} is not supported by clamprovision (it would change how the host is reached or trusted, so it is not ignored)`;
 }
-
-export function isHarmless(name: string): boolean {
-  return HARMLESS.has(name);
-}
