@@ -38,8 +38,17 @@ export function defaultSshConfigFile(): string {
  */
 export function readSshConfig(file: string): SshConfigLine[] {
   if (!existsSync(file)) return [];
-  return readFile(file, undefined, 0);
+  // Read once for all hosts of an inventory, again when the file changed.
+  const { mtimeMs, size } = statSync(file);
+  const version = `${mtimeMs}:${size}`;
+  const cached = cache.get(file);
+  if (cached?.version === version) return cached.lines;
+  const lines = readFile(file, undefined, 0);
+  cache.set(file, { version, lines });
+  return lines;
 }
+
+const cache = new Map<string, { version: string; lines: SshConfigLine[] }>();
 
 function readFile(file: string, outer: SshConfigSection | undefined, depth: number): SshConfigLine[] {
   const text = readInputText(file);
