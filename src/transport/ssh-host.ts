@@ -120,6 +120,8 @@ export class SshHost implements RemoteHost {
         const hop = await connectVerified(jump, { ...options, knownHostsFile: jump.knownHostsFile ?? options.knownHostsFile }, sock).catch((error: Error) => {
           throw new UnreachableError(`jump host ${jump.user}@${jump.address}:${jump.port}: ${error.message}`);
         });
+        // A jump host's failure surfaces as the loss of the connection through it; unheard, it would crash the process.
+        hop.connection?.on('error', () => undefined);
         hops.push(hop);
         const next = jumps[index + 1] ?? connection;
         sock = await hop.forwardOut('127.0.0.1', 0, next.address, next.port).catch((error: Error) => {
@@ -135,7 +137,6 @@ export class SshHost implements RemoteHost {
       ssh.connection?.on('close', () => {
         host.lost ??= new ConnectionLostError('connection closed by the remote host');
       });
-      for (const hop of hops) hop.connection?.on('error', () => undefined);
       return host;
     } catch (error) {
       for (const hop of hops.reverse()) hop.dispose();
