@@ -4,6 +4,7 @@ import { didYouMean } from '../input/suggest.js';
 import { locate, locateKey } from '../input/yaml-source.js';
 import { localPath } from '../inventory/connection.js';
 import type { SchemaHost } from '../playbook/vars-schemas.js';
+import { checkHostPublicPaths, registerPasswords, serviceAuth, type AuthSource } from './access-control.js';
 import { defaultDataDir, releasePaths, servicePaths, TLS_ON_HOST } from './host-paths.js';
 import { releaseId, releaseVerify } from './release-id.js';
 import { clamConfigFile, isFile, isPythonProject, readTlsFiles, sourceDirProblem, wsgiFileImportsClam, type TlsFiles } from './local-files.js';
@@ -55,8 +56,11 @@ export function deriveClamVars(data: ParsedVars, raw: Record<string, unknown>, h
   }
   const server_side_xslt = data.server_side_xslt ?? webserver === 'nginx';
 
-  const site = { webserver, public_origin, server_side_xslt };
+  const hostAuth: AuthSource = { auth: data.auth, raw: raw.auth as Record<string, unknown> | undefined };
+  registerPasswords(data.auth);
+  const site = { webserver, public_origin, server_side_xslt, auth: hostAuth };
   const services = data.services.map((service, index) => deriveService(service, index, rawServices[index]!, host, site, problems));
+  checkHostPublicPaths(hostAuth, services.map((service) => service.url_prefix), problems);
   checkUniqueness(services, rawServices, webserver, http_port, tls !== null, sshPort(raw), problems);
 
   // Checked on the host itself, following no redirects. With tls, HTTP only redirects, so the
@@ -142,6 +146,8 @@ interface SiteSettings {
   webserver: Webserver;
   public_origin: string;
   server_side_xslt: boolean;
+  /** the host's `auth`, for services without their own */
+  auth: AuthSource;
 }
 
 function deriveService(service: ParsedService, index: number, raw: Record<string, unknown>, host: SchemaHost, site: SiteSettings, problems: Problems): ClamService {
@@ -217,6 +223,9 @@ function deriveService(service: ParsedService, index: number, raw: Record<string
   if (service.static !== undefined) staticFiles = service.static;
   else if (is_clam) staticFiles = { url: url_prefix === '/' ? '/static' : `${url_prefix}/static`, dir: paths.clam_static_dir };
 
+  registerPasswords(service.auth);
+  const auth = serviceAuth({ auth: service.auth, raw: raw.auth as Record<string, unknown> | undefined }, site.auth, url_prefix, label, problems);
+
   const source_digest = source !== null ? sourceDigest(source) : null;
   // mod_wsgi needs no uWSGI, only the virtualenv as python-home: 'pip' (in every new virtualenv)
   // makes the list non-empty without installing anything more
@@ -255,6 +264,7 @@ function deriveService(service: ParsedService, index: number, raw: Record<string
     socket_file: `/etc/systemd/system/${paths.unit}.socket`,
     master_fifo: `/run/${paths.unit}/master.fifo`,
     graceful_stop_seconds: Math.min(GRACEFUL_STOP_SECONDS, service.request_timeout ?? DEFAULT_REQUEST_TIMEOUT),
+    auth,
   };
 }
 

@@ -24,6 +24,8 @@ export interface ServicePaths {
   env_file: string;
   /** CLAM's SECRET_KEY and PRIVATEACCESSTOKEN, generated on the host once */
   clam_secrets_file: string;
+  /** the users of its HTTP Basic authentication at the webserver (`auth.users`), readable by the webserver's group */
+  htpasswd_file: string;
   uwsgi_ini: string;
   /** the systemd unit running its uWSGI; also its mod_wsgi process group */
   unit: string;
@@ -47,6 +49,7 @@ export function servicePaths(name: string): ServicePaths {
     entry_point: `${config_dir}/app.wsgi`,
     env_file: `${config_dir}/env`,
     clam_secrets_file: `${config_dir}/clam-secrets`,
+    htpasswd_file: `${config_dir}/htpasswd`,
     uwsgi_ini: `${config_dir}/uwsgi.ini`,
     unit,
     unit_file: `/etc/systemd/system/${unit}.service`,

@@ -5,7 +5,7 @@ import { isSecretName, SECRET_MASK } from '../core/secrets.js';
 import { didYouMean } from '../input/suggest.js';
 import { locateKey, locatePath } from '../input/yaml-source.js';
 import type { SchemaHost } from '../playbook/vars-schemas.js';
-import { SERVICE_KEYS } from './schema.js';
+import { AUTH_KEYS, SERVICE_KEYS } from './schema.js';
 
 /** Collects errors with positions, translating zod issues into sentences a newcomer understands. */
 export class Problems {
@@ -31,7 +31,7 @@ export class Problems {
     switch (issue.code) {
       case 'unrecognized_keys': {
         const container = valueAt(this.vars, issue.path);
-        const known = issue.path.at(-1) === 'tls' ? ['cert', 'key'] : issue.path.at(-1) === 'static' ? ['url', 'dir'] : [...SERVICE_KEYS];
+        const known = KNOWN_KEYS[String(issue.path.at(-1))] ?? [...SERVICE_KEYS];
         for (const key of issue.keys) {
           const location = typeof container === 'object' && container !== null ? locateKey(container, key) : undefined;
           this.add(`${where}: unknown key '${key}'${didYouMean(key, known)}; known keys: ${known.join(', ')}`, location ?? locatePath(this.vars, issue.path));
@@ -76,9 +76,11 @@ export class Problems {
     }
   }
 
-  /** A value under a secret-named key, or an env key its service lists in `secrets`: never quoted back. */
+  /** A value under a secret-named key, an env key its service lists in `secrets`, or a password of `auth`: never quoted back. */
   private holdsSecret(issuePath: readonly PropertyKey[]): boolean {
     if (issuePath.some((key) => typeof key === 'string' && isSecretName(key))) return true;
+    const users = issuePath.indexOf('users');
+    if (users > 0 && issuePath[users - 1] === 'auth' && issuePath.length > users + 1) return true;
     if (issuePath[0] !== 'services' || typeof issuePath[1] !== 'number' || issuePath[2] !== 'env') return false;
     const listed = ((this.vars.services as unknown[])[issuePath[1]] as { secrets?: unknown } | undefined)?.secrets;
     return Array.isArray(listed) && listed.includes(issuePath[3]);
@@ -95,6 +97,9 @@ export class Problems {
     return formatPath(issuePath) || 'variables';
   }
 }
+
+/** The keys of the mappings inside the variables, for a misspelt one (a service's by default). */
+const KNOWN_KEYS: Record<string, readonly string[]> = { tls: ['cert', 'key'], static: ['url', 'dir'], auth: AUTH_KEYS };
 
 function formatPath(issuePath: readonly PropertyKey[]): string {
   return issuePath.map((step, i) => (typeof step === 'number' ? `[${step}]` : `${i === 0 ? '' : '.'}${String(step)}`)).join('');

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { configPath, configPathOrRelative, configUrlPath, configWord } from './config-value.js';
 import { dataDirProblem } from './data-dir.js';
+import { BCRYPT_MAX_BYTES } from '../modules/htpasswd.js';
 import { firewallRangeProblem } from './firewall-rule.js';
 import { httpUrl, numeric, PIP_REQUIREMENT, PIP_REQUIREMENT_RULE, port, SERVICE_NAME, WEBSERVERS } from './rules.js';
 
@@ -36,8 +37,36 @@ const SIZE = 'must be a size like 1g, 500m or 1048576';
 
 export const SERVICE_KEYS = [
   'name', 'source', 'wsgi', 'url_prefix', 'uwsgi_port', 'processes', 'threads', 'pip_packages',
-  'env', 'data_dir', 'static', 'client_max_body_size', 'secrets', 'apt_packages', 'request_timeout', 'clam', 'keep_releases',
+  'env', 'data_dir', 'static', 'client_max_body_size', 'secrets', 'apt_packages', 'request_timeout', 'clam', 'keep_releases', 'auth',
 ] as const;
+
+export const AUTH_KEYS = ['users', 'allow_from', 'public'] as const;
+
+/** HTTP Basic users at the webserver: a name of the htpasswd file and of the authenticated user's header. */
+const authUser = configWord().refine((name) => !name.includes(':'), { error: "must not hold ':' (it ends the name in the htpasswd file)" });
+const authPassword = z
+  .union([z.string(), z.number()], { error: 'must be a string: the password, from an environment variable like "${ALICE_PASSWORD}"' })
+  .transform(String)
+  .refine((password) => password !== '', { error: 'is empty' })
+  .refine((password) => Buffer.byteLength(password) <= BCRYPT_MAX_BYTES, { error: `is longer than ${BCRYPT_MAX_BYTES} bytes, of which bcrypt would use only the first ${BCRYPT_MAX_BYTES}` });
+
+/** Access control at the webserver, for a service or (in host vars) for every service of the host. */
+const authSchema = z
+  .strictObject({
+    users: z.record(authUser, authPassword).refine((users) => Object.keys(users).length > 0, { error: 'must name at least one user' }).optional(),
+    allow_from: z
+      .array(
+        z
+          .string()
+          .refine(isAddressOrCidr, { error: 'must be an IP address or a network like 10.0.0.0/8', abort: true })
+          .refine((value) => networkOf(value) === value, { error: (issue) => `must name a network by its first address: ${networkOf(String(issue.input))}` }),
+      )
+      .min(1)
+      .optional(),
+    public: z.array(configUrlPath()).min(1).optional(),
+  })
+  .refine((auth) => auth.users !== undefined || auth.allow_from !== undefined, { error: 'needs users, allow_from or both (public only lists the paths they do not apply to)' })
+  .nullable();
 
 const aptPackage = z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, { error: 'must be a Debian package name like poppler-utils' });
 
@@ -62,6 +91,7 @@ const serviceSchema = z.strictObject({
   request_timeout: numeric(z.int().min(1).max(86400)).optional(),
   clam: flag.optional(),
   keep_releases: numeric(z.int().min(1, { error: 'must be at least 1 (the release that runs)' }).max(100)).optional(),
+  auth: authSchema.optional(),
 });
 
 export const varsSchema = z.object({
@@ -94,6 +124,7 @@ export const varsSchema = z.object({
   server_side_xslt: flag.optional(),
   nginx_extra: z.string().optional(),
   apache_extra: z.string().optional(),
+  auth: authSchema.optional(),
   services: z.array(serviceSchema).min(1, { error: 'must list at least one webservice' }),
 });
 
@@ -102,6 +133,7 @@ export const HOST_VARIABLE_KEYS = Object.keys(varsSchema.shape);
 
 export type ParsedVars = z.infer<typeof varsSchema>;
 export type ParsedService = z.infer<typeof serviceSchema>;
+export type ParsedAuth = NonNullable<z.infer<typeof authSchema>>;
 
 function isAddressOrCidr(value: string): boolean {
   const [address = '', bits, ...rest] = value.split('/');
@@ -109,5 +141,31 @@ function isAddressOrCidr(value: string): boolean {
   const family = address.includes('%') ? 0 : isIP(address);
   if (family === 0 || rest.length > 0) return false;
   if (bits === undefined) return true;
-  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+  return /^(0|[1-9]\d{0,2})$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/** `10.1.2.3/8` -> `10.0.0.0/8`: the network without its host bits (a checked address or CIDR; an address stays as it is). */
+function networkOf(value: string): string {
+  const [address = '', bits] = value.split('/');
+  if (bits === undefined) return value;
+  const v4 = isIP(address) === 4;
+  const bytes = v4 ? address.split('.').map(Number) : ipv6Bytes(address);
+  const keep = Number(bits);
+  const masked = bytes.map((byte, index) => byte & (0xff << Math.max(0, Math.min(8, 8 - (keep - index * 8)))) & 0xff);
+  if (masked.every((byte, index) => byte === bytes[index])) return value;
+  if (v4) return `${masked.join('.')}/${bits}`;
+  const groups = Array.from({ length: 8 }, (_, index) => ((masked[2 * index]! << 8) | masked[2 * index + 1]!).toString(16));
+  return `${groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')}/${bits}`;
+}
+
+function ipv6Bytes(address: string): number[] {
+  const [head = '', tail] = address.split('::');
+  const groups = (part: string) =>
+    part === ''
+      ? []
+      : part.split(':').flatMap((group) => (group.includes('.') ? group.split('.').map(Number).reduce<number[]>((words, byte, index) => (index % 2 ? [...words.slice(0, -1), (words.at(-1)! << 8) | byte] : [...words, byte]), []) : [parseInt(group, 16)]));
+  const start = groups(head);
+  const end = tail === undefined ? [] : groups(tail);
+  const words = [...start, ...Array(8 - start.length - end.length).fill(0), ...end];
+  return words.flatMap((word) => [word >> 8, word & 0xff]);
 }

@@ -8,6 +8,18 @@ export interface ClamStatic {
   dir: string;
 }
 
+/** Access control at the webserver for one service (`auth`, its own or the host's). */
+export interface ClamAuth {
+  /** user name -> password (secrets): HTTP Basic against the service's htpasswd_file */
+  users: Record<string, string> | null;
+  /** addresses and networks allowed in; null: every address */
+  allow_from: string[] | null;
+  /** URL paths under the service's url_prefix (no trailing slash) open to everyone: no password, any address */
+  public: string[];
+  /** the same paths as one regular expression matching them and what lies below them */
+  public_pattern: string | null;
+}
+
 export interface ClamService extends ServicePaths, ReleasePaths {
   name: string;
   source: string | null;
@@ -48,6 +60,8 @@ export interface ClamService extends ServicePaths, ReleasePaths {
   master_fifo: string;
   /** seconds a stop or restart waits for requests in flight (uWSGI's worker-reload-mercy, mod_wsgi's shutdown-timeout) */
   graceful_stop_seconds: number;
+  /** access control at the webserver; null: open to everyone */
+  auth: ClamAuth | null;
 }
 
 export interface ClamVars {

@@ -2,6 +2,7 @@ import { apt } from './apt.js';
 import { command } from './command.js';
 import { copy } from './copy.js';
 import { file } from './file.js';
+import { htpasswd } from './htpasswd.js';
 import { httpCheck } from './http-check.js';
 import { pip } from './pip.js';
 import { release } from './release.js';
@@ -19,6 +20,7 @@ export const modules: Record<string, AnyModule> = {
   template,
   copy,
   file,
+  htpasswd,
   user,
   service,
   ufw,

@@ -89,6 +89,7 @@ test('defaults of a minimal host and service', (t) => {
       entry_point: '/etc/clam/demo/app.wsgi',
       env_file: '/etc/clam/demo/env',
       clam_secrets_file: '/etc/clam/demo/clam-secrets',
+      htpasswd_file: '/etc/clam/demo/htpasswd',
       uwsgi_ini: '/etc/clam/demo/uwsgi.ini',
       unit: 'clam-demo',
       unit_file: '/etc/systemd/system/clam-demo.service',
@@ -97,6 +98,7 @@ test('defaults of a minimal host and service', (t) => {
       socket_file: '/etc/systemd/system/clam-demo.socket',
       master_fifo: '/run/clam-demo/master.fifo',
       graceful_stop_seconds: 60,
+      auth: null,
     } satisfies ClamService,
   ]);
   t.is(result.public_origin, 'http://web1');

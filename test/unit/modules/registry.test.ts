@@ -11,6 +11,7 @@ const MINIMAL: Record<string, object> = {
   template: { src: 'a.ejs', dest: '/etc/a' },
   copy: { content: 'x', dest: '/etc/a' },
   file: { path: '/etc/a' },
+  htpasswd: { path: '/etc/a', users: { alice: 'x' } },
   user: { name: 'clam' },
   service: { name: 'nginx' },
   ufw: {},
