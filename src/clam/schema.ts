@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { BCRYPT_MAX_BYTES } from '../modules/htpasswd.js';
 import { configPath, configPathOrRelative, configUrlPath, configWord } from './config-value.js';
 import { dataDirProblem } from './data-dir.js';
-import { BCRYPT_MAX_BYTES } from '../modules/htpasswd.js';
 import { firewallRangeProblem } from './firewall-rule.js';
 import { httpUrl, numeric, PIP_REQUIREMENT, PIP_REQUIREMENT_RULE, port, SERVICE_NAME, WEBSERVERS } from './rules.js';
 
