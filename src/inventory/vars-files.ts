@@ -28,7 +28,16 @@ export function readVarsFiles(model: InventoryModel, baseDir: string, source: nu
   }
 }
 
+/**
+ * A name that cannot be one file name (a `/`, a NUL, `.` or `..`) has no vars file: looking it up
+ * would read outside group_vars/ (`../../etc/x`) or fail.
+ */
+function isFileName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\0');
+}
+
 function varsFiles(dir: string, name: string): string[] {
+  if (!isFileName(name)) return [];
   for (const extension of EXTENSIONS) {
     const candidate = path.join(dir, name + extension);
     const stat = statSync(candidate, { throwIfNoEntry: false });

@@ -76,3 +76,14 @@ test('a duplicated host is reported with its name at the repeated key', (t) => {
     ["hosts.yml:4:5: duplicate key 'web1': a key may appear only once in a mapping"],
   );
 });
+
+test('a group or host whose name is no file name has no vars file: nothing outside group_vars/ and host_vars/ is read', (t) => {
+  const dir = tempTree({
+    'inventory/hosts.yml': lines('all:', '  children:', '    "../secret":', '      hosts:', '        "../h": {}', '    "a\\0b":', '      hosts: {h2: }'),
+    'secret.yml': 'leaked: from outside group_vars\n',
+    'inventory/h.yml': 'leaked: from outside host_vars\n',
+  });
+  const inventory = loadInventory(path.join(dir, 'inventory', 'hosts.yml'), {});
+  t.is(vars(inventory, '../h').leaked, undefined);
+  t.is(vars(inventory, 'h2').leaked, undefined);
+});
