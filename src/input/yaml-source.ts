@@ -119,11 +119,28 @@ const PYYAML_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
 const PYYAML_FALSE = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
 const BOOL_TAG = 'tag:yaml.org,2002:bool';
 
-// The yaml library's YAML 1.1 also reads y and n as booleans, PyYAML does not.
+const FLOAT_TAG = 'tag:yaml.org,2002:float';
+/** PyYAML's float resolver: a dot is needed, an exponent needs its sign; `.` and `1e3` are text. */
+const PYYAML_FLOAT =
+  /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+
+function pyyamlFloat(text: string): number {
+  let value = text.replace(/_/g, '').toLowerCase();
+  const sign = value.startsWith('-') ? -1 : 1;
+  if (value.startsWith('-') || value.startsWith('+')) value = value.slice(1);
+  if (value === '.inf') return sign * Number.POSITIVE_INFINITY;
+  if (value === '.nan') return Number.NaN;
+  // sexagesimal, 190:20:30.15
+  if (value.includes(':')) return sign * value.split(':').reduce((total, part) => total * 60 + Number.parseFloat(part), 0);
+  return sign * Number.parseFloat(value);
+}
+
+// The yaml library's YAML 1.1 also reads y and n as booleans, and `.` and 1e3 as floats; PyYAML does not.
 function pyyamlTags(tags: Array<ScalarTag | CollectionTag>): Array<ScalarTag | CollectionTag> {
-  const kept = tags.filter((tag) => tag.tag !== BOOL_TAG && tag.tag !== 'tag:yaml.org,2002:timestamp');
+  const kept = tags.filter((tag) => tag.tag !== BOOL_TAG && tag.tag !== FLOAT_TAG && tag.tag !== 'tag:yaml.org,2002:timestamp');
   const bool = (value: boolean, test: RegExp): ScalarTag => ({ tag: BOOL_TAG, default: true, test, identify: (v) => v === value, resolve: () => value });
-  return [...kept, bool(true, PYYAML_TRUE), bool(false, PYYAML_FALSE)];
+  const float: ScalarTag = { tag: FLOAT_TAG, default: true, test: PYYAML_FLOAT, identify: (v) => typeof v === 'number' && !Number.isInteger(v), resolve: pyyamlFloat };
+  return [...kept, bool(true, PYYAML_TRUE), bool(false, PYYAML_FALSE), float];
 }
 
 export function parseYamlText(text: string, file: string, options: YamlOptions = {}): unknown {

@@ -2,7 +2,8 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError, inputErrorsIn, throwIfAny } from '../core/errors.js';
 import { readInputText } from '../input/read-text.js';
-import { locate, locateKey, parseYamlText } from '../input/yaml-source.js';
+import { loadYamlFile, locate, locateKey, parseYamlText } from '../input/yaml-source.js';
+import { isVaultText } from '../vault/vault-text.js';
 import { connectionSettings } from './connection.js';
 import { substituteEnvironment } from './environment.js';
 import { readIniInventory } from './ini-inventory.js';
@@ -25,7 +26,8 @@ const YAML_EXTENSIONS = ['.yml', '.yaml', '.json'];
 export function loadInventory(sources: string | readonly string[], env: NodeJS.ProcessEnv = process.env): Inventory {
   const list = typeof sources === 'string' ? [sources] : [...sources];
   const model = new InventoryModel();
-  const readVars = (file: string): unknown => parseYamlText(readInputText(file), file, { yaml11: true });
+  // var files may be encrypted whole with Ansible Vault, like the inventory
+  const readVars = (file: string): unknown => loadYamlFile(file, { yaml11: true });
   list.forEach((source, index) => {
     const directory = statSync(source, { throwIfNoEntry: false })?.isDirectory() ?? false;
     if (directory) readDirectory(model, source);
@@ -86,6 +88,21 @@ function readFile(model: InventoryModel, file: string): void {
     return;
   }
   const extension = path.extname(file).toLowerCase();
+  if (isVaultText(text)) {
+    // decrypted as YAML (its values become secrets); an INI inventory encrypted whole is not read
+    let data: unknown;
+    try {
+      data = loadYamlFile(file, { yaml11: true });
+    } catch (error) {
+      model.errors.push(...(inputErrorsIn(error) ?? [new InputError((error as Error).message, { file, line: 1, col: 1 })]));
+      return;
+    }
+    if (!isMapping(data)) {
+      model.errors.push(new InputError('an inventory encrypted whole with Ansible Vault must be YAML: encrypt a YAML inventory, or single values with `ansible-vault encrypt_string`', { file, line: 1, col: 1 }));
+      return;
+    }
+    return readYamlData(model, data, file);
+  }
   if (!YAML_EXTENSIONS.includes(extension) && extension !== '') return readIniInventory(model, text, file);
   let data: unknown;
   try {

@@ -69,6 +69,13 @@ test('YAML 1.1 as Ansible reads it: yes/no/on/off are booleans, 0755 is octal, y
   t.deepEqual(vars(loadInventory(path.join(dir, 'hosts.yml'), {}), 'h1'), { a: true, b: false, c: 493, d: 'y', e: '2024-01-02', f: 90, g: true });
 });
 
+// Checked with PyYAML 6 (yaml.safe_load), which Ansible uses: its float needs a dot, its exponent a sign
+test('floats as PyYAML reads them: `.` (a source directory) and 1e3 stay text', (t) => {
+  const dir = tempTree({ 'hosts.yml': lines('all:', '  hosts:', "    h1: {a: ., b: 1e3, c: 1.5e+3, d: .5, e: 1_000.5, f: -.inf, g: 1.0, h: '1.5', i: 190:20:30.15}") });
+  const got = vars(loadInventory(path.join(dir, 'hosts.yml'), {}), 'h1');
+  t.deepEqual({ ...got, i: Math.round((got.i as number) * 100) }, { a: '.', b: '1e3', c: 1500, d: 0.5, e: 1000.5, f: Number.NEGATIVE_INFINITY, g: 1, h: '1.5', i: 68523015 });
+});
+
 test('a duplicated host is reported with its name at the repeated key', (t) => {
   const dir = tempTree({ 'hosts.yml': lines('all:', '  hosts:', '    web1:', '    web1:') });
   t.deepEqual(
