@@ -12,12 +12,12 @@
  * `apply --json --diff -v`.
  */
 import test, { type ExecutionContext } from 'ava';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { labAvailable, labHosts, labUnavailableReason, type LabHost } from '../lab/hosts.js';
+import { labAvailable, labHosts, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { BRIDGE_ADDRESS } from '../lab/state.js';
 import { startCli, type CliRun } from '../helpers/cli.js';
+import { testTempDir } from '../helpers/temp-dir.js';
 import { changedTasks, explain, hello, helloSource, httpGet, onHost, writeInventory } from './helpers.js';
 
 type Mode = 'nginx' | 'apache-uwsgi' | 'apache-wsgi';
@@ -35,7 +35,7 @@ if (!labAvailable) test.skip(labUnavailableReason, () => {});
 
 /** hello, printing the user the webserver authenticated (X-Remote-User and REMOTE_USER). */
 function helloWithUser(): string {
-  const dir = join(mkdtempSync(join(tmpdir(), 'clamprovision-auth-')), 'hello');
+  const dir = join(testTempDir('auth-source'), 'hello');
   cpSync(helloSource, dir, { recursive: true });
   const script = join(dir, 'hello.wsgi');
   const printed = readFileSync(script, 'utf8').replace(
@@ -99,6 +99,10 @@ if (labAvailable) {
     deployments.set(mode, deployment);
   });
 }
+
+test.after.always(async () => {
+  if (labAvailable) await stopLabHosts(MODES.map((entry) => entry.host));
+});
 
 /** A test of one mode, after the mode's earlier tests (the host is shared; the modes run side by side). */
 function modeTest(title: string, mode: Mode, body: (t: ExecutionContext, d: Deployment, first: CliRun) => Promise<void>): void {
