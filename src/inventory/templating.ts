@@ -2,6 +2,7 @@ import { InputError, type SourceLocation } from '../core/errors.js';
 import { isSecretName, secrets } from '../core/secrets.js';
 import { cloneLocated, locate, registerLocation } from '../input/yaml-source.js';
 import type { Vars } from './model.js';
+import { EMBEDDED_EXPRESSION, WHOLE_EXPRESSION } from '../core/expression-syntax.js';
 
 /**
  * `{{ … }}` in inventory values, the forms Ansible users write in inventories: `{{ other_var }}` (a
@@ -15,8 +16,6 @@ export function resolveTemplates(host: string, vars: Vars, env: NodeJS.ProcessEn
   return new HostTemplates(host, vars, env, errors).resolveAll();
 }
 
-const EXPRESSION = /\{\{(.*?)\}\}/gs;
-const WHOLE = /^\{\{((?:(?!\}\}).)*)\}\}$/s;
 const VARIABLE = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*$/;
 const ENV_LOOKUP = /^\s*lookup\s*\(\s*(['"])env\1\s*,\s*(['"])([A-Za-z_][A-Za-z0-9_]*)\2\s*\)\s*$/;
 
@@ -72,9 +71,9 @@ class HostTemplates {
     if (!/\{\{|\{%|\{#/.test(text)) return text;
     try {
       if (/\{%|\{#/.test(text)) throw new ResolveError(`${top}: Jinja statements and comments ({% … %}, {# … #}) are not supported in an inventory`);
-      const whole = WHOLE.exec(text);
+      const whole = WHOLE_EXPRESSION.exec(text);
       if (whole) return this.expression(whole[1]!, top);
-      return text.replace(EXPRESSION, (_match, expression: string) => {
+      return text.replace(EMBEDDED_EXPRESSION, (_match, expression: string) => {
         const value = this.expression(expression, top);
         return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value ?? '');
       });

@@ -2,6 +2,7 @@ import type { Expression } from 'acorn';
 import { Evaluation } from './sandbox/evaluate.js';
 import { SandboxError } from './sandbox/limits.js';
 import { parseSandboxed } from './sandbox/parse.js';
+import { EMBEDDED_EXPRESSION, WHOLE_EXPRESSION } from '../core/expression-syntax.js';
 
 /**
  * Values in playbooks may use variables: "{{ expr }}" where expr is a JavaScript expression over the host's
@@ -16,9 +17,6 @@ import { parseSandboxed } from './sandbox/parse.js';
  * expression in a realm whose constructors lead back to Function.
  */
 export type Scope = Record<string, unknown>;
-
-const WHOLE_EXPRESSION = /^\s*\{\{(.+?)\}\}\s*$/s;
-const EMBEDDED_EXPRESSION = /\{\{(.+?)\}\}/gs;
 
 const parsed = new Map<string, Expression>();
 
@@ -73,7 +71,7 @@ export function hasExpression(value: string): boolean {
 export function renderString(value: string, scope: Scope): unknown {
   if (!hasExpression(value)) return value;
   const whole = WHOLE_EXPRESSION.exec(value);
-  if (whole && !whole[1]!.includes('}}')) return evaluate(whole[1]!, scope);
+  if (whole) return evaluate(whole[1]!, scope);
   return value.replace(EMBEDDED_EXPRESSION, (_match, expression: string) => {
     const result = evaluate(expression, scope);
     return result === null || result === undefined ? '' : typeof result === 'object' ? JSON.stringify(result) : String(result);
@@ -96,7 +94,7 @@ export function evaluateCondition(condition: unknown, scope: Scope): boolean {
   if (typeof condition === 'boolean') return condition;
   if (Array.isArray(condition)) return condition.every((c) => evaluateCondition(c, scope));
   const text = String(condition);
-  const whole = WHOLE_EXPRESSION.exec(text);
+  const whole = WHOLE_EXPRESSION.exec(text.trim());
   return Boolean(evaluate(whole ? whole[1]! : text, scope));
 }
 

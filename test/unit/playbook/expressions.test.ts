@@ -13,6 +13,12 @@ test('expressions inside text are interpolated', (t) => {
   t.is(renderString('{{ webserver }}:{{ http_port }}', scope), 'nginx:80');
 });
 
+test('text around one expression is kept, as Ansible keeps it: a final newline, spaces', (t) => {
+  t.is(renderString('{{ webserver }}\n', scope), 'nginx\n');
+  t.is(renderString(' {{ http_port }} ', scope), ' 80 ');
+  t.true(evaluateCondition("  {{ webserver == 'nginx' }}\n", scope), 'a condition may still be wrapped in {{ }} with spaces');
+});
+
 test('an undefined variable is an error naming it, not an empty string', (t) => {
   t.throws(() => renderString('x{{ webservr }}', scope), { message: /'webservr' is not defined/ });
   t.throws(() => evaluateCondition('process.exit(1)', scope), { message: /'process' is not defined/ });
