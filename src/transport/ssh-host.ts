@@ -12,6 +12,10 @@ import { LOCKED_LINE, lockScript } from './run-lock.js';
 
 export interface ConnectOptions {
   connection: ConnectionSettings;
+  /**
+   * known_hosts for each hop that names none of its own (UserKnownHostsFile): a host's own file is not
+   * its jump hosts' (OpenSSH reaches a jump host with an ssh of its own, configured for that host)
+   */
   knownHostsFile: string;
   acceptNewHostKeys: boolean;
   /** the become password (-K or ansible_become_password) */
@@ -87,7 +91,7 @@ export function sshConnector(defaults: SshDefaults): ConnectHost {
   return (connection) =>
     SshHost.connect({
       connection,
-      knownHostsFile: connection.knownHostsFile ?? defaults.knownHostsFile,
+      knownHostsFile: defaults.knownHostsFile,
       acceptNewHostKeys: defaults.acceptNewHostKeys,
       becomePassword: defaults.becomePassword ?? connection.becomePassword,
       timeoutMs: defaults.timeoutMs,
@@ -128,7 +132,7 @@ export class SshHost implements RemoteHost {
           throw new UnreachableError(`jump host ${jump.address} cannot reach ${next.address}:${next.port}: ${error.message}`);
         });
       }
-      const ssh = await connectVerified(connection, options, sock);
+      const ssh = await connectVerified(connection, { ...options, knownHostsFile: connection.knownHostsFile ?? options.knownHostsFile }, sock);
       const host = new SshHost(ssh, connection, options.becomePassword, hops);
       // Without a listener, an ECONNRESET after connect would crash the whole process.
       ssh.connection?.on('error', (error: Error) => {

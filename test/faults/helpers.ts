@@ -4,7 +4,7 @@
  */
 import { shellQuote } from '../../src/core/shell-quote.js';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { buildInventoryYaml } from '../lab/inventory.js';
@@ -108,4 +108,39 @@ export async function listenOnHost(host: LabHost, unit: string, ports: number[])
       `systemctl daemon-reload && systemctl restart ${unit}.socket`,
   );
   if (result.code !== 0) throw new Error(`listener ${unit} on ${host.name}: ${result.stderr}`);
+}
+
+export interface CommandLineWatch {
+  /** stops sampling: how often it looked, and the command lines that held one of the values */
+  stop(): { samples: number; hits: string[] };
+}
+
+/**
+ * Samples the command line of every process on this machine (the controller) every `intervalMs`,
+ * keeping those that hold one of `values`. Sampling, so a caller proves it looks by planting a canary
+ * among the values in a process of its own.
+ */
+export function watchControllerCommandLines(values: string[], intervalMs = 100): CommandLineWatch {
+  const hits = new Set<string>();
+  let samples = 0;
+  const sample = () => {
+    samples++;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let commandLine: string;
+      try {
+        commandLine = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      } catch {
+        continue; // the process ended meanwhile
+      }
+      if (values.some((value) => commandLine.includes(value))) hits.add(commandLine);
+    }
+  };
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return { samples, hits: [...hits] };
+    },
+  };
 }

@@ -2,17 +2,38 @@
  * Issue 7, point 8: secrets. apply and plan with --json --diff -v (and the human output with --diff
  * -v) never print a `${SECRET_KEY}` value (in a service's env, listed in `secrets`), not even after
  * it is rotated, nor the sudo password; on the host every file holding a secret is mode 0640,
- * group clam; neither value ever shows in a process's command line on the host during the runs.
+ * group clam; neither value ever shows in a process's command line on the host or on the controller
+ * during the runs.
  *
- * Command lines are watched two ways, each with a planted canary it must see: every exec of the SSH
- * sessions (strace on sshd, so no command is too short to be seen) and a sampler of /proc/PID/cmdline
- * for the processes that systemd starts (services, their helpers).
+ * Issue 17, must-show 3: the sudo password comes from a vault-encrypted host_vars file (made by
+ * ansible-vault: test/fixtures/faults/vault-become), decrypted with --vault-password-file. The
+ * connection user is the non-root deploy user, whose sudo needs that password. A wrong vault
+ * password stops the run with a clear error, exit 1, before the host is touched.
+ *
+ * Command lines on the host are watched two ways, each with a planted canary it must see: every exec
+ * of the SSH sessions (strace on sshd, so no command is too short to be seen) and a sampler of
+ * /proc/PID/cmdline for the processes that systemd starts (services, their helpers). On the
+ * controller, a sampler of /proc/PID/cmdline, with a canary of its own.
  */
 import test from 'ava';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { becomeVars, labAvailable, labHosts, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../lab/hosts.js';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { labAvailable, labHosts, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { hello, httpGet, onHost } from '../e2e/helpers.js';
-import { explain, hostReport, onHostInBackground, runCli, type CliRun, waitFor, writeInventoryFor } from './helpers.js';
+import {
+  type CommandLineWatch,
+  explain,
+  faultsFixtures,
+  hostReport,
+  onHostInBackground,
+  runCli,
+  type CliRun,
+  waitFor,
+  watchControllerCommandLines,
+  writeInventoryFor,
+} from './helpers.js';
 
 if (!labAvailable) test.skip(labUnavailableReason, () => {});
 
@@ -31,39 +52,58 @@ const LEAKS = `${PROBE_DIR}/cmdline-leaks.log`;
 const SAMPLES = `${PROBE_DIR}/samples`;
 const STOP = `${PROBE_DIR}/sampler.stop`;
 const EXEC_LOG = `${PROBE_DIR}/exec.log`;
+const VAULT_FIXTURES = join(faultsFixtures, 'vault-become');
+/** what the fixture's vault-encrypted host_vars/fault10.yml holds as ansible_become_password (its SOURCE says how it was made) */
+const becomePassword = 'sudo-from-vault-Q7p2Xw';
+/** planted in a process on the controller: the controller's sampler must see it */
+const controllerCanary = `canary-controller-${randomBytes(8).toString('hex')}`;
+let controllerWatch: CommandLineWatch | undefined;
 
 test.before(async () => {
   if (!labAvailable) return;
   [host] = (await labHosts(['fault10'], { fresh: true })) as [LabHost];
+  // the password in the vault becomes the deploy user's (on stdin: never in a command line)
+  const changed = await sshExec(host, 'chpasswd', { stdin: `${host.becomeUser}:${becomePassword}\n` });
+  if (changed.code !== 0) throw new Error(`chpasswd: ${changed.stderr}`);
   // strace for the exec tracer, through the lab's apt proxy
   await onHost(host, 'apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends strace >/dev/null');
 });
 
 test.after.always(async () => {
+  controllerWatch?.stop();
   if (labAvailable) await stopLabHosts(['fault10']);
 });
 
 const serial = labAvailable ? test.serial : test.skip;
 
+/** The inventory, with the vault-encrypted host_vars/fault10.yml (the sudo password) beside it. */
 function inventory(): string {
-  return writeInventoryFor([host], {}, {
+  const path = writeInventoryFor([host], {}, {
     [host.name]: {
-      ...becomeVars(host),
-      ansible_become_password: '${FAULT_BECOME_PASSWORD}',
+      ansible_user: host.becomeUser,
+      ansible_become: true,
       services: [hello('hello', '/', { env: { SECRET_KEY: '${SECRET_KEY}', GREETING: 'hi' }, secrets: ['SECRET_KEY'] })],
     },
   });
+  mkdirSync(join(dirname(path), 'host_vars'));
+  copyFileSync(join(VAULT_FIXTURES, 'host_vars', `${host.name}.yml`), join(dirname(path), 'host_vars', `${host.name}.yml`));
+  return path;
 }
 
 function run(command: 'apply' | 'plan', secret: string, ...extra: string[]): Promise<CliRun> {
-  return runCli([command, inventory(), ...extra], {
-    env: { ...process.env, SECRET_KEY: secret, FAULT_BECOME_PASSWORD: host.becomePassword },
+  return runCli([command, inventory(), '--vault-password-file', join(VAULT_FIXTURES, 'vault-password.txt'), ...extra], {
+    env: { ...process.env, SECRET_KEY: secret },
   });
+}
+
+/** Successful logins of the deploy user (the tool's connection user; the tests' own checks log in as root). */
+async function deployLogins(): Promise<number> {
+  return Number(await onHost(host, `journalctl -u ssh --no-pager -o cat | grep -c '^Accepted publickey for ${host.becomeUser} ' || true`));
 }
 
 function assertNothingShown(t: import('ava').ExecutionContext, result: CliRun, label: string): void {
   const all = result.stdout + result.stderr;
-  for (const [name, value] of [['the first secret', firstSecret], ['the rotated secret', rotatedSecret], ['the sudo password', host.becomePassword]] as const) {
+  for (const [name, value] of [['the first secret', firstSecret], ['the rotated secret', rotatedSecret], ['the sudo password', becomePassword]] as const) {
     t.false(all.includes(value), `${label}: ${name} is printed`);
   }
 }
@@ -73,7 +113,7 @@ function assertNothingShown(t: import('ava').ExecutionContext, result: CliRun, l
  * command line), and checks that each sees its canary before any run starts.
  */
 async function startWatchers(): Promise<void> {
-  const values = [firstSecret, rotatedSecret, host.becomePassword];
+  const values = [firstSecret, rotatedSecret, becomePassword];
   const written = await sshExec(
     host,
     `rm -rf ${PROBE_DIR} && mkdir -m 700 ${PROBE_DIR} && cat > ${PATTERNS} && head -n 2 ${PATTERNS} > ${SECRETS_ONLY} && echo ok`,
@@ -117,10 +157,38 @@ async function stopWatchers(): Promise<Watched> {
   };
 }
 
+/** Starts the controller's sampler and checks that it sees a process with its canary. */
+async function startControllerWatch(): Promise<void> {
+  controllerWatch = watchControllerCommandLines([firstSecret, rotatedSecret, becomePassword, controllerCanary]);
+  const canary = spawn('sh', ['-c', 'sleep 3', controllerCanary], { stdio: 'ignore' });
+  await new Promise<void>((resolve) => canary.once('exit', () => resolve()));
+}
+
+serial("control: the deploy user's sudo needs the password", async (t) => {
+  const withoutPassword = await sshExec(host, 'sudo -n true', { user: host.becomeUser });
+  t.not(withoutPassword.code, 0, 'sudo without a password must fail');
+  t.regex(withoutPassword.stderr, /password is required/);
+});
+
+serial('a wrong vault password: a clear error, exit 1, and the host is not touched', async (t) => {
+  const loginsBefore = await deployLogins();
+  const wrong = await runCli(['apply', inventory(), '--vault-password-file', join(VAULT_FIXTURES, 'wrong-vault-password.txt'), '--json', '--diff', '-v'], {
+    env: { ...process.env, SECRET_KEY: firstSecret },
+  });
+  t.is(wrong.code, 1, explain(wrong));
+  t.regex(wrong.stderr, new RegExp(`host_vars/${host.name}\\.yml:1:1: cannot decrypt this Ansible Vault data: no vault password given fits`), explain(wrong));
+  assertNothingShown(t, wrong, 'apply with a wrong vault password');
+  t.is(await deployLogins(), loginsBefore, 'the tool logged in');
+  t.is((await sshExec(host, 'test -e /etc/clam')).code, 1, 'something was deployed');
+});
+
 serial('apply and plan with --json --diff -v never show the secret or the sudo password', async (t) => {
   await startWatchers();
+  await startControllerWatch();
+  const loginsBefore = await deployLogins();
   const first = await run('apply', firstSecret, '--json', '--diff', '-v');
   t.is(first.code, 0, explain(first));
+  t.true((await deployLogins()) > loginsBefore, 'control: the run logged in as the deploy user');
   assertNothingShown(t, first, 'apply --json --diff -v');
   t.regex(first.stdout, /"diff"/, 'diffs are in the report');
   t.is((await httpGet(`http://${host.address}/`)).status, 200);
@@ -145,7 +213,11 @@ serial('a rotated secret: plan and apply (--json and human, --diff -v) show neit
   t.is(hostReport(await run('apply', rotatedSecret, '--json'), host.name)?.status, 'ok');
 });
 
-serial('no process on the host had either secret or the sudo password in its command line during the runs', async (t) => {
+serial('no process on the host or the controller had either secret or the sudo password in its command line during the runs', async (t) => {
+  const controller = controllerWatch!.stop();
+  t.true(controller.samples > 20, `the controller's sampler looked ${controller.samples} times`);
+  t.true(controller.hits.some((line) => line.includes(controllerCanary)), "control: the controller's sampler saw the process with its canary");
+  t.deepEqual(controller.hits.filter((line) => !line.includes(controllerCanary)), [], 'a process on the controller had a secret in its command line');
   const watched = await stopWatchers();
   const canaries = (line: string) => line.includes(execCanary) || line.includes(procCanary);
   t.true(watched.samples > 20, `the sampler looked ${watched.samples} times`);

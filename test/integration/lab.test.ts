@@ -2,10 +2,16 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import test from 'ava';
+import { run } from '../lab/exec.js';
 import { labAvailable, labHosts, labIndexUrl, labUnavailableReason, sshExec, stopLabHosts, type LabHost } from '../lab/hosts.js';
+import { privateAddressFor } from '../lab/private-network.js';
+import { APT_PROXY_PORT, BRIDGE_ADDRESS, NETNS_PREFIX, PRIVATE_NETNS_PREFIX, PRIVATE_SUBNET } from '../lab/state.js';
 
 const execFileAsync = promisify(execFile);
 const HOST_NAMES = ['smoke1', 'smoke2'];
+/** booted behind smoke1 by its own test */
+const BEHIND = 'smoke-behind';
+let behindBooted = false;
 const labTest = labAvailable ? test : test.skip;
 const hosts = new Map<string, LabHost>();
 
@@ -13,7 +19,7 @@ if (!labAvailable) console.error(`skipping lab tests: ${labUnavailableReason}`);
 
 // the hosts stop when this file is done: idle containers would slow the files still running
 test.after.always(async () => {
-  if (labAvailable) await stopLabHosts(HOST_NAMES);
+  if (labAvailable) await stopLabHosts([BEHIND, ...HOST_NAMES].filter((name) => name !== BEHIND || behindBooted));
 });
 
 test.before(async () => {
@@ -104,3 +110,24 @@ for (const name of HOST_NAMES) {
     );
   });
 }
+
+labTest('a host behind a bastion: no route from here, reached through the bastion, reaches the bastion only; stopping it leaves nothing behind', async (t) => {
+  const bastion = hostNamed('smoke1');
+  const [behind] = (await labHosts([BEHIND], { behind: bastion.name })) as [LabHost];
+  behindBooted = true;
+  t.not((await run('ip', ['route', 'get', behind.address])).code, 0, 'this machine has a route to the host');
+  t.is((await sshExec(behind, 'hostname')).stdout.trim(), BEHIND, 'sshExec goes through the bastion');
+  const connects = async (address: string, port: number) => (await sshExec(behind, `timeout 5 bash -c 'exec 3<>/dev/tcp/${address}/${port}'`)).code === 0;
+  t.true(await connects(privateAddressFor(bastion.address), 22), "the bastion's sshd, on the private network");
+  t.false(await connects(bastion.address, 22), "the bastion's address on the lab bridge");
+  t.false(await connects(BRIDGE_ADDRESS, APT_PROXY_PORT), 'the apt proxy');
+
+  await stopLabHosts([BEHIND]);
+  const namespaces = (await run('ip', ['netns', 'list'])).stdout;
+  t.false(namespaces.includes(`${NETNS_PREFIX}${BEHIND}`), namespaces);
+  t.false(namespaces.includes(`${PRIVATE_NETNS_PREFIX}${bastion.name}`), namespaces);
+  t.is((await sshExec(bastion, 'ip -o link show dev eth1')).code, 1, "the bastion's eth1 is gone");
+  const otherPrivateNetworks = namespaces.includes(PRIVATE_NETNS_PREFIX);
+  const route = (await run('ip', ['route', 'show', 'type', 'unreachable', PRIVATE_SUBNET])).stdout.trim();
+  t.is(route !== '', otherPrivateNetworks, 'the no-route stays exactly while a private network does');
+});

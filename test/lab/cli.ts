@@ -1,5 +1,5 @@
 /**
- * npm run lab -- up [N | NAME...] [--suite bookworm|trixie] [--fresh]
+ * npm run lab -- up [N | NAME...] [--suite bookworm|trixie] [--fresh] [--behind BASTION]
  *                 status [--json] | stop NAME... | reset NAME... [--suite S] | down
  */
 import { buildInventoryYaml, labInventoryVars } from './inventory.js';
@@ -15,6 +15,7 @@ import {
   LAB_INSTANCE,
   LAB_KEY,
   pypiIndexUrl,
+  PRIVATE_SUBNET,
   SUBNET,
   SUITES,
   type Suite,
@@ -22,8 +23,10 @@ import {
 
 const USAGE = `usage: npm run lab -- <command>
 
-  up [N | NAME...] [--suite bookworm|trixie] [--fresh]
-                      start N hosts lab1..labN (default 2) or the named hosts; idempotent
+  up [N | NAME...] [--suite bookworm|trixie] [--fresh] [--behind BASTION]
+                      start N hosts lab1..labN (default 2) or the named hosts; idempotent;
+                      --behind: on a private network (${PRIVATE_SUBNET}) with the running
+                      host BASTION, which the controller has no route to
   status [--json]     print an inventory (YAML, or JSON) of the running hosts
   stop NAME...        power hosts off (their disks are kept; \`up\` boots them again)
   reset NAME... [--suite S]
@@ -39,6 +42,7 @@ interface Parsed {
   suite?: Suite;
   json: boolean;
   fresh: boolean;
+  behind?: string;
 }
 
 function parse(argv: string[]): Parsed {
@@ -51,6 +55,11 @@ function parse(argv: string[]): Parsed {
       parsed.suite = value;
     } else if (arg === '--json') parsed.json = true;
     else if (arg === '--fresh') parsed.fresh = true;
+    else if (arg === '--behind' || arg.startsWith('--behind=')) {
+      const value = arg.includes('=') ? arg.slice('--behind='.length) : argv[++i];
+      if (!value) throw new UsageError('--behind needs the name of a running lab host');
+      parsed.behind = value;
+    }
     else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
     else parsed.positional.push(arg);
   }
@@ -89,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
   const args = parse(argv);
   switch (args.command) {
     case 'up':
-      await upHosts(hostNamesFrom(args.positional), { suite: args.suite ?? DEFAULT_SUITE, fresh: args.fresh });
+      await upHosts(hostNamesFrom(args.positional), { suite: args.suite ?? DEFAULT_SUITE, fresh: args.fresh, behind: args.behind });
       printStatus(false);
       return 0;
     case 'status':

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { run, runOk, sleep } from './exec.js';
 import type { HostKey } from './keys.js';
 import { createHostNetwork, deleteHostNetwork, netnsName } from './network.js';
+import { createBehindNetwork } from './private-network.js';
 import { aptProxyUrl, HOSTS_DIR, LAB_KEY, readJson, rootfsDir, type Suite, writeJson } from './state.js';
 
 /** What the lab knows about one host; kept in hosts/NAME/host.json while the host exists. */
@@ -11,6 +12,8 @@ export interface HostRecord {
   name: string;
   suite: Suite;
   address: string;
+  /** the bastion this host sits behind: `address` is then on the bastion's private network only */
+  behind?: string;
   pid?: number;
 }
 
@@ -149,7 +152,8 @@ async function prepareRoot(record: HostRecord, labPublicKey: string, hostKey: Ho
 /** Creates the host's namespace and overlay and boots it with systemd as PID 1; returns at once. */
 export async function bootHost(record: HostRecord, labPublicKey: string, hostKey: HostKey): Promise<HostRecord> {
   const p = paths(record.name);
-  await createHostNetwork(record.name, record.address);
+  if (record.behind) await createBehindNetwork(record.name, record.address, record.behind);
+  else await createHostNetwork(record.name, record.address);
   await prepareRoot(record, labPublicKey, hostKey);
   const log = openSync(p.console, 'w');
   const child = spawn(
@@ -194,9 +198,12 @@ export async function waitUntilReady(record: HostRecord, timeoutMs = 120_000): P
     if (!nspawnAlive(record)) {
       throw new Error(`${record.name}: systemd-nspawn exited during boot; console:\n${consoleTail(record.name)}`);
     }
+    // a host behind a bastion is not reachable from here: ask from inside its own namespace
+    const [program, ...prefix] = record.behind ? ['ip', 'netns', 'exec', netnsName(record.name), 'ssh'] : ['ssh'];
     const result = await run(
-      'ssh',
+      program!,
       [
+        ...prefix,
         '-i', LAB_KEY,
         '-o', 'BatchMode=yes',
         '-o', 'ConnectTimeout=3',

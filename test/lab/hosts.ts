@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeSSH } from 'node-ssh';
 import { buildInventoryYaml } from './inventory.js';
+import { readHostRecord } from './containers.js';
 import { resetHosts, stopHosts, upHosts } from './lab.js';
 import { BRIDGE_ADDRESS, DEPLOY_PASSWORD, DEPLOY_USER, LAB_KEY, pypiIndexUrl, type Suite } from './state.js';
 
@@ -26,14 +27,18 @@ export interface LabHost {
   becomeUser: string;
   becomePassword: string;
   suite: Suite;
+  /** set for a host behind a bastion (labHosts with `behind`): reachable only through this host */
+  bastion?: LabHost;
 }
 
 /** Integration tests need root (namespaces, mounts, nspawn); without it they are skipped. */
 export const labAvailable: boolean = typeof process.getuid === 'function' && process.getuid() === 0;
 export const labUnavailableReason = 'lab integration tests need root (they boot systemd-nspawn hosts)';
 
-function toLabHost(record: { name: string; address: string; suite: Suite }): LabHost {
+function toLabHost(record: { name: string; address: string; suite: Suite; behind?: string }): LabHost {
+  const bastion = record.behind === undefined ? null : readHostRecord(record.behind);
   return {
+    ...(bastion ? { bastion: toLabHost(bastion) } : {}),
     name: record.name,
     address: record.address,
     port: 22,
@@ -48,9 +53,11 @@ function toLabHost(record: { name: string; address: string; suite: Suite }): Lab
 /**
  * Ensures the named hosts run (the same code as `npm run lab -- up`, under the lab lock) and
  * returns how to reach them. `fresh` wipes and reboots them first, for tests that need a clean host.
+ * `behind: BASTION` puts them on a private network that only the (running) lab host BASTION is on
+ * too: the controller has no route to them (test/lab/private-network.ts says what they reach).
  */
-export async function labHosts(names: string[], opts: { suite?: Suite; fresh?: boolean } = {}): Promise<LabHost[]> {
-  const records = await upHosts(names, { suite: opts.suite, fresh: opts.fresh });
+export async function labHosts(names: string[], opts: { suite?: Suite; fresh?: boolean; behind?: string } = {}): Promise<LabHost[]> {
+  const records = await upHosts(names, { suite: opts.suite, fresh: opts.fresh, behind: opts.behind });
   return records.map(toLabHost);
 }
 
@@ -103,22 +110,34 @@ export interface SshResult {
   stderr: string;
 }
 
-/** Runs one shell command on a host over node-ssh (a fresh connection each time), for checks in tests. */
-export async function sshExec(host: LabHost, command: string, opts: { user?: string; stdin?: string } = {}): Promise<SshResult> {
+/** A node-ssh connection to the host, through its bastion if it has one; `opened` gets every connection made, to dispose. */
+async function connectTo(host: LabHost, username: string, opened: NodeSSH[]): Promise<NodeSSH> {
+  const sock = host.bastion
+    ? await (await connectTo(host.bastion, host.bastion.user, opened)).forwardOut('127.0.0.1', 0, host.address, host.port)
+    : undefined;
   const ssh = new NodeSSH();
+  opened.push(ssh);
   await ssh.connect({
     host: host.address,
     port: host.port,
-    username: opts.user ?? host.user,
+    username,
     privateKeyPath: host.keyFile,
     readyTimeout: 20_000,
+    ...(sock ? { sock } : {}),
   });
   // node-ssh adds no error listener after connect; an ECONNRESET would otherwise crash the test process.
   ssh.connection?.on('error', () => {});
+  return ssh;
+}
+
+/** Runs one shell command on a host over node-ssh (a fresh connection each time), for checks in tests. */
+export async function sshExec(host: LabHost, command: string, opts: { user?: string; stdin?: string } = {}): Promise<SshResult> {
+  const opened: NodeSSH[] = [];
   try {
+    const ssh = await connectTo(host, opts.user ?? host.user, opened);
     const result = await ssh.execCommand(command, opts.stdin === undefined ? {} : { stdin: opts.stdin });
     return { code: result.code, stdout: result.stdout, stderr: result.stderr };
   } finally {
-    ssh.dispose();
+    for (const ssh of opened.reverse()) ssh.dispose();
   }
 }

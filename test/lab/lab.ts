@@ -13,6 +13,7 @@ import {
 import { assertRoot, ensureHostPackages } from './host-packages.js';
 import { addKnownHosts, ensureHostKey, ensureLabKey, removeKnownHosts } from './keys.js';
 import { ensureNetwork, strayLabInterfaces, teardownNetwork } from './network.js';
+import { attachBastion, privateAddressFor, pruneBastionNetworks } from './private-network.js';
 import { ensurePypiFiles } from './pypi-index.js';
 import { ensureRootfs, rootfsReady } from './rootfs.js';
 import { ensureServers, stopServers } from './servers.js';
@@ -30,6 +31,8 @@ export interface UpOptions {
   suite?: Suite;
   /** Wipe the hosts' disks (upper layers) and boot them anew even when they run already. */
   fresh?: boolean;
+  /** Put the hosts on a private network behind this (running) lab host; see private-network.ts. */
+  behind?: string;
 }
 
 /** lab1..labN */
@@ -64,9 +67,18 @@ async function ensureLabInfrastructure(suite: Suite): Promise<void> {
 export async function upHosts(names: string[], opts: UpOptions = {}): Promise<HostRecord[]> {
   const suite = opts.suite ?? DEFAULT_SUITE;
   names.forEach(assertHostName);
+  if (opts.behind !== undefined) {
+    assertHostName(opts.behind);
+    if (names.includes(opts.behind)) throw new Error(`${opts.behind} cannot sit behind itself`);
+  }
   await prepareMachine();
   return withLabLock(async () => {
     await ensureLabInfrastructure(suite);
+    const bastion = opts.behind === undefined ? undefined : readHostRecord(opts.behind);
+    if (opts.behind !== undefined && !(bastion && nspawnAlive(bastion) && !bastion.behind)) {
+      throw new Error(`the bastion ${opts.behind} must be a running lab host on the lab network: boot it first`);
+    }
+    const addressOf = (name: string) => (opts.behind ? privateAddressFor(addressFor(name)) : addressFor(name));
     const labPublicKey = await ensureLabKey();
     const records: HostRecord[] = [];
     const toBoot: HostRecord[] = [];
@@ -76,22 +88,28 @@ export async function upHosts(names: string[], opts: UpOptions = {}): Promise<Ho
         if (existing.suite !== suite) {
           throw new Error(`${name} runs ${existing.suite}, not ${suite}: \`npm run lab -- reset ${name} --suite ${suite}\` or use another name`);
         }
+        if (existing.behind !== opts.behind) {
+          throw new Error(`${name} runs ${existing.behind ? `behind ${existing.behind}` : 'on the lab network'}: boot it fresh or use another name`);
+        }
         records.push(existing);
         continue;
       }
       // A stopped or crashed host keeps its disk (like a reboot) unless it changes suite or is wanted fresh.
       if (existing) await stopHost(name, { wipe: opts.fresh || existing.suite !== suite });
-      const record: HostRecord = { name, suite, address: addressFor(name) };
+      const record: HostRecord = { name, suite, address: addressOf(name), ...(opts.behind ? { behind: opts.behind } : {}) };
       toBoot.push(record);
     }
     const hostKeys = new Map(await Promise.all(names.map(async (n) => [n, await ensureHostKey(n)] as const)));
-    addKnownHosts(names.map((n) => ({ host: n, address: addressFor(n), publicKey: hostKeys.get(n)?.publicKey ?? '' })));
+    addKnownHosts(names.map((n) => ({ host: n, address: addressOf(n), publicKey: hostKeys.get(n)?.publicKey ?? '' })));
     const alreadyUp = records.map((r) => r.name);
     if (alreadyUp.length > 0) say(`${alreadyUp.join(' ')} already running`);
     if (toBoot.length > 0) {
       say(`booting ${toBoot.map((r) => r.name).join(' ')} (${suite})…`);
       const started = Date.now();
       const booted = await Promise.all(toBoot.map((r) => bootHost(r, labPublicKey, hostKeys.get(r.name)!)));
+      // a bastion booted anew (or one that gets its first host) needs its interface on the private network
+      const inUse = bastionsInUse();
+      for (const b of [...(bastion ? [bastion] : []), ...booted.filter((r) => inUse.has(r.name))]) await attachBastion(b.name, b.address);
       await Promise.all(booted.map((r) => waitUntilReady(r)));
       say(`${booted.map((r) => `${r.name} ${r.address}`).join(', ')} up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       records.push(...booted);
@@ -116,12 +134,18 @@ export function labHostRecords(): Array<HostRecord & { running: boolean }> {
     .sort((a, b) => Number(a.address.split('.').pop()) - Number(b.address.split('.').pop()));
 }
 
+/** The bastions running hosts sit behind. */
+function bastionsInUse(): Set<string> {
+  return new Set(labHostRecords().flatMap((r) => (r.running && r.behind ? [r.behind] : [])));
+}
+
 export async function stopHosts(names: string[]): Promise<void> {
   assertRoot();
   await withLabLock(async () => {
     for (const name of names) if (!readHostRecord(name)) throw new Error(`no lab host named ${name}`);
     say(`stopping ${names.join(' ')}…`);
     await Promise.all(names.map((name) => stopHost(name)));
+    await pruneBastionNetworks(bastionsInUse());
   });
 }
 
@@ -196,6 +220,7 @@ export async function downLab(): Promise<void> {
         if (!labMounts().some((m) => m.startsWith(`${join(HOSTS_DIR, name)}/`))) await removeHost(name);
       }
     });
+    await step('removing the private networks', () => pruneBastionNetworks(new Set()));
     await step('stopping the apt proxy and Python index', () => stopServers());
     await step('cleaning known_hosts', () => removeKnownHosts());
     await step('removing the network', () => teardownNetwork());

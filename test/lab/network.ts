@@ -42,12 +42,12 @@ export function vethName(address: string): string {
 }
 
 /** Locally administered, derived from the address: 02:63:70:e7:00:XX for 10.231.0.XX (XX in hex). */
-function macFor(address: string): string {
+export function macFor(address: string): string {
   const hex = address.split('.').map((part) => Number(part).toString(16).padStart(2, '0'));
   return ['02', '63', '70', ...hex.slice(1)].join(':');
 }
 
-async function linkExists(name: string): Promise<boolean> {
+export async function linkExists(name: string): Promise<boolean> {
   return (await run('ip', ['link', 'show', 'dev', name])).code === 0;
 }
 
@@ -63,17 +63,17 @@ function cidrRange(cidr: string): [number, number] {
   return [start, start + size - 1];
 }
 
-/** Refuses to take the lab subnet when one of this machine's routes already covers part of it. */
-async function assertSubnetFree(): Promise<void> {
+/** Refuses to take a lab subnet when one of this machine's routes (other than the lab's own) already covers part of it. */
+export async function assertSubnetFree(subnet: string, isLabRoute: (line: string) => boolean): Promise<void> {
   const routes = await runOk('ip', ['-4', '-o', 'route', 'show', 'table', 'all']);
-  const [labStart, labEnd] = cidrRange(SUBNET);
+  const [labStart, labEnd] = cidrRange(subnet);
   for (const line of routes.split('\n')) {
     const [dst] = line.trim().split(/\s+/);
     if (!dst || dst === 'default' || !/^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(dst)) continue;
-    if (line.includes(` dev ${BRIDGE}`)) continue;
+    if (isLabRoute(line)) continue;
     const [start, end] = cidrRange(dst.includes('/') ? dst : `${dst}/32`);
     if (start <= labEnd && end >= labStart && !(start === 0 && end === 2 ** 32 - 1)) {
-      throw new Error(`the lab subnet ${SUBNET} clashes with this machine's route "${line.trim()}"`);
+      throw new Error(`the lab subnet ${subnet} clashes with this machine's route "${line.trim()}"`);
     }
   }
 }
@@ -92,7 +92,7 @@ export async function ensureNetwork(): Promise<void> {
   const state = readJson<NetworkState>(NETWORK_STATE, { rules: [] });
   const save = () => writeJson(NETWORK_STATE, state);
   if (!(await linkExists(BRIDGE))) {
-    await assertSubnetFree();
+    await assertSubnetFree(SUBNET, (line) => line.includes(` dev ${BRIDGE}`));
     say(`creating bridge ${BRIDGE} ${BRIDGE_ADDRESS}/24`);
     await runOk('ip', ['link', 'add', BRIDGE, 'type', 'bridge']);
     await runOk('ip', ['addr', 'add', `${BRIDGE_ADDRESS}/24`, 'dev', BRIDGE]);

@@ -69,10 +69,15 @@ export function rootfsDir(suite: Suite): string {
 export const BRIDGE = `cplab${LAB_INSTANCE}`;
 export const SUBNET_PREFIX = `10.231.${LAB_INSTANCE}`;
 export const SUBNET = `${SUBNET_PREFIX}.0/24`;
+/** Hosts behind a bastion (private-network.ts): a subnet the controller has no route to. */
+export const PRIVATE_SUBNET_PREFIX = `10.232.${LAB_INSTANCE}`;
+export const PRIVATE_SUBNET = `${PRIVATE_SUBNET_PREFIX}.0/24`;
 export const BRIDGE_ADDRESS = `${SUBNET_PREFIX}.1`;
 export const APT_PROXY_PORT = 3142;
 export const PYPI_PORT = 3141;
 export const NETNS_PREFIX = LAB_INSTANCE === 0 ? 'cplab-' : `cplab${LAB_INSTANCE}-`;
+/** A private network's own namespace (its switch): `_` keeps it apart from host names, which have none. */
+export const PRIVATE_NETNS_PREFIX = LAB_INSTANCE === 0 ? 'cplab_private_' : `cplab${LAB_INSTANCE}_private_`;
 /** Bridge-side veth names: cpv11 (instance 0), cp7v11 (instance 7); interface names are short. */
 export const VETH_PREFIX = LAB_INSTANCE === 0 ? 'cpv' : `cp${LAB_INSTANCE}v`;
 

@@ -133,6 +133,20 @@ test("the target's key is checked as well when it is reached through a jump host
   });
 });
 
+test("the host's own known_hosts file (UserKnownHostsFile for it) is not its jump host's, as with OpenSSH", async (t) => {
+  await withServers(async (jump, target) => {
+    const runDefault = knownHosts([`[127.0.0.1]:${jump.port} ${jumpKey.publicLine}`]);
+    const targetsOwn = knownHosts([`[127.0.0.1]:${target.port} ${targetKey.publicLine}`]);
+    const connection = { ...settings(jump, target), knownHostsFile: targetsOwn };
+    const host = await SshHost.connect({ connection, knownHostsFile: runDefault, acceptNewHostKeys: false });
+    try {
+      t.is((await host.run('true')).stdout, 'hello from target\n');
+    } finally {
+      await host.close();
+    }
+  });
+});
+
 test('--accept-new-host-keys records the jump host and the target', async (t) => {
   await withServers(async (jump, target) => {
     const file = knownHosts([]);
