@@ -61,12 +61,14 @@ test('a build another process holds the lock of is "building" by another run; wa
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  // listened for at once: the holder may be gone before the wait below ends (it polls every 50 ms)
+  const exited = once(holder, 'exit');
   const [line] = (await once(holder.stdout!, 'data')) as [Buffer];
   t.is(line.toString().trim(), 'locked');
   t.deepEqual(b.state(key), { kind: 'building', builder: OTHER_RUN });
   t.is(await b.cache.tryLockBuild(key), undefined, 'this process cannot take the lock meanwhile');
   t.true(await b.waitFor(key));
   t.is(b.cache.read(b.cache.find(key)!).toString(), 'from the other run');
-  await once(holder, 'exit');
+  await exited;
   t.deepEqual(b.state(key), { kind: 'cached' });
 });
