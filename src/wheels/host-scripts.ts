@@ -1,3 +1,4 @@
+import { DEFAULT_LOCK_TIMEOUT, installMissingPackages, type PackageInstallPlan } from '../modules/lib/apt-get.js';
 import { fail, script, shellQuote, withBase64Stdin } from '../modules/lib/shell.js';
 import { PRIVATE_DIRECTORY_SHELL } from '../transport/run-lock.js';
 import { HOST_PYTHON_SHELL, pipEnvironment, type PipSettings } from './host-pip.js';
@@ -23,16 +24,19 @@ export interface WheelBuild {
   name: string;
   version: string;
   key: WheelKey;
+  /** installed first, where still missing: the compiler and headers the build needs */
+  buildPackages?: PackageInstallPlan;
 }
 
 /**
  * Builds the wheel of one sdist on the host (`pip wheel --no-deps`, the virtualenv's Python, the
- * same index and flags as the install), leaves it in the host's wheel directory for the install
- * that follows, and prints it for the controller's cache.
+ * same index and flags as the install), the build packages it lacks installed first, leaves it in
+ * the host's wheel directory for the install that follows, and prints it for the controller's cache.
  */
 export function buildWheelScript(build: WheelBuild, settings: PipSettings): string {
   const requirement = `${build.name}==${build.version} --hash=sha256:${build.key.sha256}`;
   return script(
+    ...(build.buildPackages ? installMissingPackages(build.buildPackages, DEFAULT_LOCK_TIMEOUT) : []),
     HOST_PYTHON_SHELL,
     HOST_WHEEL_DIRECTORY,
     'mkdir -p -m 0700 "$cp_wheels"',

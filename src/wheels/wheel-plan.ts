@@ -1,4 +1,5 @@
 import type { OsFact } from '../facts/types.js';
+import type { PackageInstallPlan } from '../modules/lib/apt-get.js';
 import type { PipSettings } from './host-pip.js';
 import type { PipResolution } from './pip-report.js';
 import type { WheelState } from './wheel-broker.js';
@@ -18,6 +19,8 @@ export type WheelNeed = WheelSource & {
   name: string;
   version: string;
   key: WheelKey;
+  /** the Debian packages the build installs first where they are missing (pip's build_packages) */
+  buildPackages?: PackageInstallPlan;
 };
 
 /** What the engine does on the controller's side before a pip install runs. */

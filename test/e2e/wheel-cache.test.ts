@@ -1,7 +1,8 @@
 /**
  * Build once, install everywhere: two fresh hosts deployed in one apply compile uWSGI once (one
  * builds its wheel, the other waits for it and installs it), the wheel lands in the controller's
- * cache, and a later run on a third host compiles nothing. nginx + uWSGI, the hello example.
+ * cache, and a later run on a third host compiles nothing. Only the host that builds gets a
+ * compiler. nginx + uWSGI, the hello example.
  *
  * The run uses a cache of its own (CLAMPROVISION_CACHE_DIR), not the one the lab tests share.
  */
@@ -53,6 +54,13 @@ async function uwsgiBuiltOn(host: LabHost): Promise<string[]> {
   return out.split('\n').filter(Boolean);
 }
 
+const COMPILER = ['gcc', 'libc6-dev', 'python3-dev'];
+
+/** Which of the compiler's packages dpkg has installed on the host. */
+function compilerOn(host: LabHost): Promise<string> {
+  return onHost(host, `dpkg-query -W -f='\${db:Status-Abbrev} \${Package}\\n' ${COMPILER.join(' ')} 2>/dev/null | awk '$1 == "ii" { print $2 }' | sort | paste -sd' '`);
+}
+
 /**
  * The sha256 of the uwsgi binary the service runs. uWSGI writes its build time (to the second) into
  * it, so two hosts that compiled it each have different binaries; hosts installed from one wheel
@@ -88,8 +96,13 @@ serial('two fresh hosts in one apply: one builds the uWSGI wheel, the other inst
   t.regex(wheels[0]!, /^wheels\/debian-12-[a-z0-9_]+-cpython3\.11\/[0-9a-f]{64}\/uWSGI-[0-9.]+-cp311-cp311-linux_[a-z0-9_]+\.whl$/);
 
   t.is(await uwsgiBinary(first!), await uwsgiBinary(second!), 'both hosts run the uwsgi of one build');
-  const taker = /build wheel/.test(summaries[0]!) ? second! : first!;
+  const [builder, taker] = /build wheel/.test(summaries[0]!) ? [first!, second!] : [second!, first!];
   t.deepEqual(await uwsgiBuiltOn(taker), [], `${taker.name} built no uWSGI wheel`);
+  // the compiler only where uWSGI was compiled, installed by the pip task
+  t.regex(builders[0]!, /^install python3-dev, gcc, libc6-dev first \(to compile uwsgi\)$/m);
+  t.notRegex(takers[0]!, / first /);
+  t.is(await compilerOn(builder), COMPILER.join(' '), `${builder.name} got the compiler`);
+  t.is(await compilerOn(taker), '', `${taker.name} has no compiler`);
   for (const host of [first!, second!]) {
     t.is((await httpGet(`http://${host.address}/hello/`)).status, 200, host.name);
     // the wheels brought for the install are gone after it
@@ -114,6 +127,8 @@ serial('a later run on a new host: plan says the cache, apply compiles nothing',
   t.is(result.code, 0, explain(result));
   t.regex(pipSummary(result, third.name), /install uwsgi==[^ ]+ \(new virtualenv; from the controller's wheel cache\)/);
   t.deepEqual(await uwsgiBuiltOn(third), []);
+  t.notRegex(pipSummary(plan, third.name) + pipSummary(result, third.name), / first /);
+  t.is(await compilerOn(third), '', 'no compiler on a host that compiles nothing');
   t.is(await uwsgiBinary(third), await uwsgiBinary(hosts[0]!), 'the uwsgi of the first run\'s build');
   t.deepEqual(cachedWheels(), [wheel]);
   t.is(statSync(join(cacheDir, wheel!)).mtimeMs, stored, 'the cached wheel was not written again');
