@@ -211,6 +211,9 @@ export const pip = defineModule({
         }
       }
     }
-    return { summary, script: script(...commands), ...(needs.length > 0 ? { wheels: { needs, pip: pipSettings(args) } } : {}) };
+    if (needs.length === 0) return { summary, script: script(...commands) };
+    // a wheel from the cache may need a library its builder had (uWSGI: libpython3.X): unknown until it is uploaded
+    const { update } = planPackageInstall(facts, [], { cacheValidTime: DEFAULT_CACHE_VALID_TIME, updateCache: true });
+    return { summary, script: script(...commands), wheels: { needs, pip: pipSettings(args), ...(update ? { aptUpdate: update } : {}) } };
   },
 });

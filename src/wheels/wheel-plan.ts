@@ -27,6 +27,11 @@ export type WheelNeed = WheelSource & {
 export interface WheelWork {
   needs: WheelNeed[];
   pip: PipSettings;
+  /**
+   * why the apt lists are updated before the Debian packages a cached wheel needs are installed
+   * (the host's lists are stale), when the host lacks one; absent: they are not updated
+   */
+  aptUpdate?: string;
 }
 
 /**
