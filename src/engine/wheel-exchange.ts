@@ -82,7 +82,11 @@ export async function bringWheels(work: WheelWork, context: WheelExchangeContext
     }
   }
   if (uploads.length === 0) return;
-  context.step(`uploading ${uploads.map((w) => w.fileName).join(', ')} from the controller's wheel cache`);
+  const libraries = [...new Set(uploads.flatMap((w) => w.debianPackages))];
+  context.step(
+    `uploading ${uploads.map((w) => w.fileName).join(', ')} from the controller's wheel cache` +
+      (libraries.length > 0 ? ` (the packages of its libraries installed where missing: ${libraries.join(', ')})` : ''),
+  );
   const outcome = await context.remote.run(uploadWheelsScript(uploads, work.aptUpdate));
   if (outcome.code !== 0) throw new Error(`uploading wheels failed: ${describeScriptFailure(outcome)}`);
 }

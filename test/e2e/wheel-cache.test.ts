@@ -6,7 +6,7 @@
  *
  * The run uses a cache of its own (CLAMPROVISION_CACHE_DIR), not the one the lab tests share.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import test from 'ava';
 import { runCli, type CliRun } from '../helpers/cli.js';
@@ -41,7 +41,7 @@ function cachedWheels(): string[] {
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (entry.isDirectory()) walk(join(dir, entry.name));
-      else found.push(relative(cacheDir, join(dir, entry.name)));
+      else if (entry.name.endsWith('.whl')) found.push(relative(cacheDir, join(dir, entry.name)));
     }
   };
   walk(cacheDir);
@@ -94,6 +94,8 @@ serial('two fresh hosts in one apply: one builds the uWSGI wheel, the other inst
   const wheels = cachedWheels();
   t.is(wheels.length, 1, wheels.join(' '));
   t.regex(wheels[0]!, /^wheels\/debian-12-[a-z0-9_]+-cpython3\.11\/[0-9a-f]{64}\/uWSGI-[0-9.]+-cp311-cp311-linux_[a-z0-9_]+\.whl$/);
+  // the library uWSGI loads that only the compiler's packages brought to the builder: the others install it
+  t.true(readFileSync(join(cacheDir, `${wheels[0]!}.debian-packages`), 'utf8').split('\n').includes('libpython3.11'));
 
   t.is(await uwsgiBinary(first!), await uwsgiBinary(second!), 'both hosts run the uwsgi of one build');
   const [builder, taker] = /build wheel/.test(summaries[0]!) ? [first!, second!] : [second!, first!];
