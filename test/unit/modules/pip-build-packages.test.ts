@@ -193,3 +193,9 @@ test('build_packages: a list is for every build; distribution names are normaliz
     t.false(pip.schema.safeParse({ name: 'uwsgi', virtualenv: VENV, build_packages: bad }).success, JSON.stringify(bad));
   }
 });
+
+test('a wheel from the cache on a host with stale apt lists: the upload may update them (for the libraries the wheel needs)', (t) => {
+  const cached = context({ [UWSGI_SHA]: 'cached', [LXML_SHA]: 'cached' });
+  t.is(pip.plan(args(), factsWith({ resolution: RESOLVED }, NONE_INSTALLED, { aptListsAge: 3 * 86400 }), cached)!.wheels!.aptUpdate, 'updated 3 days ago');
+  t.is(pip.plan(args(), factsWith({ resolution: RESOLVED }, NONE_INSTALLED, { aptListsAge: 60 }), cached)!.wheels!.aptUpdate, undefined);
+});
