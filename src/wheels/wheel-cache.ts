@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { normalizeDistName } from '../facts/kinds/venv.js';
+import { packageNameSchema } from '../modules/lib/apt-get.js';
 import type { WheelKey } from './wheel-key.js';
 
 /**
@@ -103,7 +104,11 @@ export class WheelCache {
     const fileName = names.filter((name) => wheelProject(name) !== undefined && names.includes(name + PACKAGES_SUFFIX)).sort()[0];
     if (!fileName) return undefined;
     const path = join(this.keyDir(key), fileName);
-    return { fileName, path, debianPackages: readFileSync(path + PACKAGES_SUFFIX, 'utf8').split('\n').filter(Boolean) };
+    // they go into hosts' scripts: package names only, whatever the file says
+    const debianPackages = readFileSync(path + PACKAGES_SUFFIX, 'utf8')
+      .split('\n')
+      .filter((name) => packageNameSchema.safeParse(name).success);
+    return { fileName, path, debianPackages };
   }
 
   read(wheel: CachedWheel): Buffer {

@@ -51,6 +51,9 @@ test('the Debian packages a wheel needs are kept beside it; a wheel without that
   const stored = cache.store(key, 'uwsgi', WHEEL, Buffer.from('w'), ['libpython3.11', 'zlib1g']);
   t.deepEqual(cache.find(key)?.debianPackages, ['libpython3.11', 'zlib1g']);
   t.deepEqual(stored.debianPackages, ['libpython3.11', 'zlib1g']);
+  // what is no package name never reaches a host's script
+  writeFileSync(`${stored.path}.debian-packages`, 'zlib1g\n$(reboot)\nx y\n');
+  t.deepEqual(cache.find(key)?.debianPackages, ['zlib1g']);
   // a wheel an earlier clamprovision stored, without the list: built again
   const older = { ...key, sha256: 'c'.repeat(64) };
   mkdirSync(join(cache.dir, older.platform, older.sha256), { recursive: true });
