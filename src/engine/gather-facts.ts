@@ -1,6 +1,7 @@
 import { mergeFactRequests } from '../facts/merge.js';
 import { parseFactsOutput } from '../facts/parse.js';
 import { buildFactsScript } from '../facts/script.js';
+import { sameSnapshot } from '../facts/snapshot.js';
 import type { FactRequest, HostFacts } from '../facts/types.js';
 import { conditionBeforeFacts } from '../playbook/expressions.js';
 import type { CompiledTask } from '../playbook/types.js';
@@ -33,7 +34,9 @@ export async function gatherLateFacts(remote: RemoteHost, requests: FactRequest[
     // a kind's slot is a map by request; the prelude's facts stay as first read
     if (value instanceof Map && before instanceof Map) merged[slot] = new Map([...before, ...value]);
   }
-  return merged as unknown as HostFacts;
+  const result = merged as unknown as HostFacts;
+  sameSnapshot(result, facts);
+  return result;
 }
 
 async function readFacts(remote: RemoteHost, requests: FactRequest[]): Promise<HostFacts> {

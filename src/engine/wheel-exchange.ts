@@ -38,7 +38,7 @@ async function buildHere(need: WheelNeed, work: WheelWork, context: WheelExchang
     if (outcome.code !== 0) throw new Error(`building the wheel of ${need.name}==${need.version} failed: ${describeScriptFailure(outcome)}`);
     const wheels = parseBuiltWheels(outcome.stdout).filter((wheel) => wheelProject(wheel.fileName) === need.name);
     if (wheels.length !== 1) throw new Error(`building the wheel of ${need.name}==${need.version} gave ${wheels.length} wheels of it, not one`);
-    broker.cache.store(need.key, need.name, wheels[0]!.fileName, wheels[0]!.content);
+    broker.cache.store(need.key, need.name, wheels[0]!.fileName, wheels[0]!.content, wheels[0]!.debianPackages);
     built = true;
     return 'built';
   } finally {
@@ -74,7 +74,7 @@ export async function bringWheels(work: WheelWork, context: WheelExchangeContext
       }
       const cached = broker.cache.find(need.key);
       if (cached) {
-        uploads.push({ fileName: cached.fileName, content: broker.cache.read(cached) });
+        uploads.push({ fileName: cached.fileName, content: broker.cache.read(cached), debianPackages: cached.debianPackages });
         break;
       }
       broker.claim(need.key, context.host);
@@ -82,7 +82,11 @@ export async function bringWheels(work: WheelWork, context: WheelExchangeContext
     }
   }
   if (uploads.length === 0) return;
-  context.step(`uploading ${uploads.map((w) => w.fileName).join(', ')} from the controller's wheel cache`);
-  const outcome = await context.remote.run(uploadWheelsScript(uploads));
+  const libraries = [...new Set(uploads.flatMap((w) => w.debianPackages))];
+  context.step(
+    `uploading ${uploads.map((w) => w.fileName).join(', ')} from the controller's wheel cache` +
+      (libraries.length > 0 ? ` (the packages of its libraries installed where missing: ${libraries.join(', ')})` : ''),
+  );
+  const outcome = await context.remote.run(uploadWheelsScript(uploads, work.aptUpdate));
   if (outcome.code !== 0) throw new Error(`uploading wheels failed: ${describeScriptFailure(outcome)}`);
 }

@@ -5,7 +5,10 @@ import { pipResolutionKey, type PipResolutionRequest } from '../facts/kinds/pip-
 import { pipEnvironment, type PipSettings } from '../wheels/host-pip.js';
 import { HOST_WHEEL_DIRECTORY } from '../wheels/host-scripts.js';
 import { describeWheelSource, planWheels, type WheelNeed } from '../wheels/wheel-plan.js';
-import { defineModule, type PlanContext } from './types.js';
+import type { PipResolution } from '../wheels/pip-report.js';
+import { defineModule } from './types.js';
+import { DEFAULT_CACHE_VALID_TIME, DEFAULT_LOCK_TIMEOUT, installMissingPackages, noteUpdatePlanned, packageOf, planPackageInstall, type PackageInstallPlan } from './lib/apt-get.js';
+import { buildPackagesFor, buildPackagesSchema, everyBuildPackage } from './lib/build-packages.js';
 import { needFact } from './lib/facts.js';
 import { absolutePathSchema } from './lib/mode.js';
 import { isSatisfied, parseRequirement } from './lib/pep440.js';
@@ -25,6 +28,12 @@ const schema = z.strictObject({
    * differs from the one recorded at their last install, they are installed again
    */
   reinstall_on: z.string().optional(),
+  /**
+   * Debian packages a build from source needs ([python3-dev, gcc, libc6-dev], or by distribution:
+   * {'*': [...], lxml: [libxml2-dev, libxslt1-dev]}): installed, when missing, on a host that
+   * compiles, right before it does; a host that installs only wheels never gets them
+   */
+  build_packages: buildPackagesSchema.optional(),
 });
 
 export type PipArgs = z.output<typeof schema>;
@@ -94,22 +103,70 @@ function wheelLines(pendingEntries: { entry: string; why: string }[], needs: Whe
   return lines;
 }
 
-function planNeeds(args: PipArgs, facts: HostFacts, entries: string[], context: PlanContext): { needs: WheelNeed[]; note?: string } {
-  if (!context.wheelState) return { needs: [] };
-  const fact = facts.pipResolutions?.get(pipResolutionKey(resolutionRequest(args, entries)));
-  if (!fact) return { needs: [] };
-  if ('unavailable' in fact) return { needs: [], note: `wheel cache: ${fact.unavailable}` };
-  return { needs: planWheels(fact.resolution, facts.os, context.wheelState) };
+/** What pip would install here (its dry run), or why the host could not tell; undefined when not asked. */
+function resolutionFact(args: PipArgs, facts: HostFacts, entries: string[]) {
+  return facts.pipResolutions?.get(pipResolutionKey(resolutionRequest(args, entries)));
+}
+
+/**
+ * What this host compiles for the install: the wheels it builds for the cache (a build script of
+ * their own, run first) and the sdists pip builds in the install itself (those the cache cannot
+ * key, or all of them without a cache); 'unknown' when pip could not tell.
+ */
+type Compiles = { wheels: WheelNeed[]; inInstall: string[] } | 'unknown';
+
+function compilesHere(resolution: PipResolution | undefined, needs: WheelNeed[], cached: boolean): Compiles {
+  if (!resolution) return 'unknown';
+  const sdists = resolution.install.filter((distribution) => distribution.source === 'sdist');
+  return {
+    wheels: needs.filter((need) => need.via === 'build'),
+    inInstall: sdists.filter((distribution) => !cached || !distribution.sha256).map((distribution) => distribution.name),
+  };
+}
+
+interface BuildPackagesPlan {
+  summary: string[];
+  /** sh for the install script: what pip's own builds need */
+  install: string[];
+  /** the needs, each with what its build would install first (also a wheel another host was to build) */
+  needs: WheelNeed[];
+}
+
+/**
+ * The build packages this host installs, and when: a build script installs what its wheel needs
+ * first; the install script what pip's own builds need (all of them when pip could not tell).
+ * "install python3-dev, gcc first (to compile uwsgi, lxml)".
+ */
+function planBuildPackages(args: PipArgs, facts: HostFacts, compiles: Compiles, needs: WheelNeed[]): BuildPackagesPlan {
+  if (!args.build_packages) return { summary: [], install: [], needs };
+  const config = args.build_packages;
+  const plan = (packages: string[]): PackageInstallPlan => planPackageInstall(facts, packages, { cacheValidTime: DEFAULT_CACHE_VALID_TIME });
+  const withPackages = needs.map((need) => ({ ...need, buildPackages: plan(buildPackagesFor(config, [need.name])) }));
+  const inInstall = compiles === 'unknown' ? everyBuildPackage(config) : compiles.inInstall.length > 0 ? buildPackagesFor(config, compiles.inInstall) : [];
+  const compiled = compiles === 'unknown' ? [] : [...new Set([...compiles.wheels.map((need) => need.name), ...compiles.inInstall])];
+  const shown = plan(compiles === 'unknown' ? inInstall : buildPackagesFor(config, compiled));
+  const summary: string[] = [];
+  if (shown.missing.length > 0 && (compiles === 'unknown' || compiled.length > 0)) {
+    if (shown.update) summary.push(`update the apt lists (${shown.update})`);
+    summary.push(`install ${shown.missing.join(', ')} first (${compiles === 'unknown' ? 'pip may compile from source' : `to compile ${compiled.join(', ')}`})`);
+  }
+  const install = inInstall.length > 0 ? installMissingPackages(plan(inInstall), DEFAULT_LOCK_TIMEOUT) : [];
+  // computed above on the facts as read: only now may the later tasks count on this task's update
+  if (shown.update && summary.length > 0) noteUpdatePlanned(facts);
+  return { summary, install, needs: withPackages };
 }
 
 export const pip = defineModule({
   name: 'pip',
   schema,
   facts: (args) => [{ kind: 'venv', path: args.virtualenv }],
+  // read only when the virtualenv lacks something: a no-op run asks apt-cache nothing about compilers
   lateFacts(args, facts) {
     const venvFact = facts.venvs.get(args.virtualenv);
     const entries = venvFact ? pending(args, venvFact).map(({ entry }) => entry) : [];
-    return entries.length > 0 ? [{ kind: 'pip_resolution', ...resolutionRequest(args, entries) }] : [];
+    if (entries.length === 0) return [];
+    const buildPackages = args.build_packages ? everyBuildPackage(args.build_packages).map(packageOf) : [];
+    return [{ kind: 'pip_resolution', ...resolutionRequest(args, entries) }, ...(buildPackages.length > 0 ? [{ kind: 'packages' as const, names: buildPackages }] : [])];
   },
   plan(args, facts, context) {
     const venvFact = needFact(facts.venvs, args.virtualenv, 'virtualenv');
@@ -134,10 +191,14 @@ export const pip = defineModule({
     if (toInstall.length === 0 && commands.length === 0) return null;
     let needs: WheelNeed[] = [];
     if (toInstall.length > 0) {
-      const planned = planNeeds(args, facts, toInstall.map(({ entry }) => entry), context);
-      needs = planned.needs;
-      summary.push(...wheelLines(toInstall, needs), ...(planned.note ? [planned.note] : []));
-      commands.push(...pipEnvironment(args));
+      const fact = resolutionFact(args, facts, toInstall.map(({ entry }) => entry));
+      const resolution = fact && 'resolution' in fact ? fact.resolution : undefined;
+      const wheelNeeds = resolution && context.wheelState ? planWheels(resolution, facts.os, context.wheelState) : [];
+      const buildPackages = planBuildPackages(args, facts, compilesHere(resolution, wheelNeeds, context.wheelState !== undefined), wheelNeeds);
+      needs = buildPackages.needs;
+      summary.push(...buildPackages.summary, ...wheelLines(toInstall, needs));
+      if (context.wheelState && fact && 'unavailable' in fact) summary.push(`wheel cache: ${fact.unavailable}`);
+      commands.push(...buildPackages.install, ...pipEnvironment(args));
       // pip takes a wheel over the sdist of the same version: the wheels the engine brought
       if (needs.length > 0) commands.push(HOST_WHEEL_DIRECTORY, 'export PIP_FIND_LINKS="$cp_wheels"');
       commands.push(`${venv}/bin/pip install -q ${args.extra_args ? `${args.extra_args} ` : ''}${toInstall.map(({ entry }) => shellQuote(entry)).join(' ')}`);
@@ -150,6 +211,9 @@ export const pip = defineModule({
         }
       }
     }
-    return { summary, script: script(...commands), ...(needs.length > 0 ? { wheels: { needs, pip: pipSettings(args) } } : {}) };
+    if (needs.length === 0) return { summary, script: script(...commands) };
+    // a wheel from the cache may need a library its builder had (uWSGI: libpython3.X): unknown until it is uploaded
+    const { update } = planPackageInstall(facts, [], { cacheValidTime: DEFAULT_CACHE_VALID_TIME, updateCache: true });
+    return { summary, script: script(...commands), wheels: { needs, pip: pipSettings(args), ...(update ? { aptUpdate: update } : {}) } };
   },
 });

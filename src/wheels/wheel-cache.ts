@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { normalizeDistName } from '../facts/kinds/venv.js';
+import { packageNameSchema } from '../modules/lib/apt-get.js';
 import type { WheelKey } from './wheel-key.js';
 
 /**
@@ -29,7 +30,12 @@ export function wheelProject(fileName: string): string | undefined {
 export interface CachedWheel {
   fileName: string;
   path: string;
+  /** the Debian packages its libraries load (see WheelFile) */
+  debianPackages: string[];
 }
+
+/** Beside each wheel: the Debian packages it needs, one per line. */
+const PACKAGES_SUFFIX = '.debian-packages';
 
 /** Ends this process's hold on a key's build lock. */
 export type BuildLockRelease = () => Promise<void>;
@@ -84,6 +90,10 @@ export class WheelCache {
     }
   }
 
+  /**
+   * The key's wheel. One without its list of Debian packages (stored by a clamprovision that did not
+   * record them) counts as absent: it is built again, and then has one.
+   */
   find(key: WheelKey): CachedWheel | undefined {
     let names: string[];
     try {
@@ -91,29 +101,45 @@ export class WheelCache {
     } catch {
       return undefined;
     }
-    const fileName = names.filter((name) => wheelProject(name) !== undefined).sort()[0];
-    return fileName ? { fileName, path: join(this.keyDir(key), fileName) } : undefined;
+    const fileName = names.filter((name) => wheelProject(name) !== undefined && names.includes(name + PACKAGES_SUFFIX)).sort()[0];
+    if (!fileName) return undefined;
+    const path = join(this.keyDir(key), fileName);
+    // they go into hosts' scripts: package names only, whatever the file says
+    const debianPackages = readFileSync(path + PACKAGES_SUFFIX, 'utf8')
+      .split('\n')
+      .filter((name) => packageNameSchema.safeParse(name).success);
+    return { fileName, path, debianPackages };
   }
 
   read(wheel: CachedWheel): Buffer {
     return readFileSync(wheel.path);
   }
 
-  /** Stores a wheel built for key; fileName must be a wheel's name of the project the key was built from. */
-  store(key: WheelKey, project: string, fileName: string, content: Buffer): CachedWheel {
+  /**
+   * Stores a wheel built for key (fileName must be a wheel's name of the project the key was built
+   * from) and the Debian packages it needs: the list first, so that a reader who sees the wheel
+   * sees its list.
+   */
+  store(key: WheelKey, project: string, fileName: string, content: Buffer, debianPackages: string[] = []): CachedWheel {
     if (wheelProject(fileName) !== normalizeDistName(project)) {
       throw new Error(`the build gave ${JSON.stringify(fileName)}, not a wheel of ${project}`);
     }
     const dir = this.keyDir(key);
     mkdirSync(dir, { recursive: true });
-    const temporary = join(dir, `.${fileName}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-    try {
-      writeFileSync(temporary, content, { mode: 0o644 });
-      renameSync(temporary, join(dir, fileName));
-    } catch (error) {
-      rmSync(temporary, { force: true });
-      throw error;
-    }
-    return { fileName, path: join(dir, fileName) };
+    writeByRename(join(dir, fileName + PACKAGES_SUFFIX), debianPackages.map((name) => `${name}\n`).join(''));
+    writeByRename(join(dir, fileName), content);
+    return { fileName, path: join(dir, fileName), debianPackages };
+  }
+}
+
+/** Writes a temporary file beside path and renames it into place: readers see the whole file or none. */
+function writeByRename(path: string, content: Buffer | string): void {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    writeFileSync(temporary, content, { mode: 0o644 });
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
   }
 }

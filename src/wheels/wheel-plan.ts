@@ -1,4 +1,5 @@
 import type { OsFact } from '../facts/types.js';
+import type { PackageInstallPlan } from '../modules/lib/apt-get.js';
 import type { PipSettings } from './host-pip.js';
 import type { PipResolution } from './pip-report.js';
 import type { WheelState } from './wheel-broker.js';
@@ -18,12 +19,19 @@ export type WheelNeed = WheelSource & {
   name: string;
   version: string;
   key: WheelKey;
+  /** the Debian packages the build installs first where they are missing (pip's build_packages) */
+  buildPackages?: PackageInstallPlan;
 };
 
 /** What the engine does on the controller's side before a pip install runs. */
 export interface WheelWork {
   needs: WheelNeed[];
   pip: PipSettings;
+  /**
+   * why the apt lists are updated before the Debian packages a cached wheel needs are installed
+   * (the host's lists are stale), when the host lacks one; absent: they are not updated
+   */
+  aptUpdate?: string;
 }
 
 /**

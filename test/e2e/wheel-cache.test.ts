@@ -1,11 +1,12 @@
 /**
  * Build once, install everywhere: two fresh hosts deployed in one apply compile uWSGI once (one
  * builds its wheel, the other waits for it and installs it), the wheel lands in the controller's
- * cache, and a later run on a third host compiles nothing. nginx + uWSGI, the hello example.
+ * cache, and a later run on a third host compiles nothing. Only the host that builds gets a
+ * compiler. nginx + uWSGI, the hello example.
  *
  * The run uses a cache of its own (CLAMPROVISION_CACHE_DIR), not the one the lab tests share.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import test from 'ava';
 import { runCli, type CliRun } from '../helpers/cli.js';
@@ -40,7 +41,7 @@ function cachedWheels(): string[] {
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (entry.isDirectory()) walk(join(dir, entry.name));
-      else found.push(relative(cacheDir, join(dir, entry.name)));
+      else if (entry.name.endsWith('.whl')) found.push(relative(cacheDir, join(dir, entry.name)));
     }
   };
   walk(cacheDir);
@@ -51,6 +52,13 @@ function cachedWheels(): string[] {
 async function uwsgiBuiltOn(host: LabHost): Promise<string[]> {
   const out = await onHost(host, "find /root /home -path '*/pip/wheels/*' -iname 'uwsgi-*.whl' 2>/dev/null || true");
   return out.split('\n').filter(Boolean);
+}
+
+const COMPILER = ['gcc', 'libc6-dev', 'python3-dev'];
+
+/** Which of the compiler's packages dpkg has installed on the host. */
+function compilerOn(host: LabHost): Promise<string> {
+  return onHost(host, `dpkg-query -W -f='\${db:Status-Abbrev} \${Package}\\n' ${COMPILER.join(' ')} 2>/dev/null | awk '$1 == "ii" { print $2 }' | sort | paste -sd' '`);
 }
 
 /**
@@ -86,10 +94,17 @@ serial('two fresh hosts in one apply: one builds the uWSGI wheel, the other inst
   const wheels = cachedWheels();
   t.is(wheels.length, 1, wheels.join(' '));
   t.regex(wheels[0]!, /^wheels\/debian-12-[a-z0-9_]+-cpython3\.11\/[0-9a-f]{64}\/uWSGI-[0-9.]+-cp311-cp311-linux_[a-z0-9_]+\.whl$/);
+  // the library uWSGI loads that only the compiler's packages brought to the builder: the others install it
+  t.true(readFileSync(join(cacheDir, `${wheels[0]!}.debian-packages`), 'utf8').split('\n').includes('libpython3.11'));
 
   t.is(await uwsgiBinary(first!), await uwsgiBinary(second!), 'both hosts run the uwsgi of one build');
-  const taker = /build wheel/.test(summaries[0]!) ? second! : first!;
+  const [builder, taker] = /build wheel/.test(summaries[0]!) ? [first!, second!] : [second!, first!];
   t.deepEqual(await uwsgiBuiltOn(taker), [], `${taker.name} built no uWSGI wheel`);
+  // the compiler only where uWSGI was compiled, installed by the pip task
+  t.regex(builders[0]!, /^install python3-dev, gcc, libc6-dev first \(to compile uwsgi\)$/m);
+  t.notRegex(takers[0]!, / first /);
+  t.is(await compilerOn(builder), COMPILER.join(' '), `${builder.name} got the compiler`);
+  t.is(await compilerOn(taker), '', `${taker.name} has no compiler`);
   for (const host of [first!, second!]) {
     t.is((await httpGet(`http://${host.address}/hello/`)).status, 200, host.name);
     // the wheels brought for the install are gone after it
@@ -114,6 +129,8 @@ serial('a later run on a new host: plan says the cache, apply compiles nothing',
   t.is(result.code, 0, explain(result));
   t.regex(pipSummary(result, third.name), /install uwsgi==[^ ]+ \(new virtualenv; from the controller's wheel cache\)/);
   t.deepEqual(await uwsgiBuiltOn(third), []);
+  t.notRegex(pipSummary(plan, third.name) + pipSummary(result, third.name), / first /);
+  t.is(await compilerOn(third), '', 'no compiler on a host that compiles nothing');
   t.is(await uwsgiBinary(third), await uwsgiBinary(hosts[0]!), 'the uwsgi of the first run\'s build');
   t.deepEqual(cachedWheels(), [wheel]);
   t.is(statSync(join(cacheDir, wheel!)).mtimeMs, stored, 'the cached wheel was not written again');

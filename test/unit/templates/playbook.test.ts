@@ -111,6 +111,20 @@ test('pip: packages, the source when it is a package, and the private index', (t
   t.true(tasks.some((task) => task.name === "Link CLAM's static files of hello"), 'clam installed: its static files are linked');
 });
 
+test('the compiler is installed by pip where something compiles, not by the packages every host gets', (t) => {
+  const { tasks } = tasksFor({ services: [helloService('/')] });
+  const installs = tasks.filter((task) => task.module.name === 'apt').flatMap((task) => task.args as { name: string[] }).flatMap((args) => args.name);
+  t.deepEqual(
+    installs.filter((name) => /gcc|-dev$/.test(name)),
+    [],
+  );
+  t.true(installs.includes('python3-venv'));
+  t.deepEqual(argsOf(tasks, 'Python packages of hello').build_packages, [
+    ['*', ['python3-dev', 'gcc', 'libc6-dev']],
+    ['lxml', ['libxml2-dev', 'libxslt1-dev']],
+  ]);
+});
+
 test('services without a source upload nothing; with tls the certificate and key are copied, the key 0600', (t) => {
   const { tasks, names } = tasksFor({
     tls: { cert: 'hello/hello.wsgi', key: 'hello/hello.wsgi' },

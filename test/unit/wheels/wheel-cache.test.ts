@@ -42,8 +42,25 @@ test('the cache is written by rename: a temporary file being written is never fo
   t.is(cache.find(key), undefined);
   cache.store(key, 'uwsgi', WHEEL, Buffer.from('whole'));
   // the other writer's temporary file stays its own; this store left none
-  t.deepEqual(readdirSync(dir).sort(), [`.${WHEEL}.123.abcdef.tmp`, WHEEL]);
+  t.deepEqual(readdirSync(dir).sort(), [`.${WHEEL}.123.abcdef.tmp`, WHEEL, `${WHEEL}.debian-packages`]);
   t.is(readFileSync(join(dir, WHEEL), 'utf8'), 'whole');
+});
+
+test('the Debian packages a wheel needs are kept beside it; a wheel without that list counts as absent', (t) => {
+  const cache = new WheelCache(mkdtempSync(join(tmpdir(), 'wheels-')));
+  const stored = cache.store(key, 'uwsgi', WHEEL, Buffer.from('w'), ['libpython3.11', 'zlib1g']);
+  t.deepEqual(cache.find(key)?.debianPackages, ['libpython3.11', 'zlib1g']);
+  t.deepEqual(stored.debianPackages, ['libpython3.11', 'zlib1g']);
+  // what is no package name never reaches a host's script
+  writeFileSync(`${stored.path}.debian-packages`, 'zlib1g\n$(reboot)\nx y\n');
+  t.deepEqual(cache.find(key)?.debianPackages, ['zlib1g']);
+  // a wheel an earlier clamprovision stored, without the list: built again
+  const older = { ...key, sha256: 'c'.repeat(64) };
+  mkdirSync(join(cache.dir, older.platform, older.sha256), { recursive: true });
+  writeFileSync(join(cache.dir, older.platform, older.sha256, WHEEL), 'old');
+  t.is(cache.find(older), undefined);
+  cache.store(older, 'uwsgi', WHEEL, Buffer.from('new'), []);
+  t.deepEqual(cache.find(older)?.debianPackages, []);
 });
 
 test('a build that gave a wheel of another project, or no wheel name, is not stored', (t) => {
