@@ -94,7 +94,7 @@ test('apache-wsgi: no uWSGI (units stopped, not installed), an entry point per s
   t.is(argsOf(tasks, 'WSGI entry point of hello2').dest, '/etc/clam/hello2/app.wsgi');
   t.is(argsOf(tasks, 'WSGI entry point of hello2').mode, 0o640);
   t.true(names.includes('Enable mod_wsgi'));
-  t.deepEqual(handlers.map((h) => h.name).sort(), ['reload apache2', 'restart mod_wsgi daemons of hello', 'restart mod_wsgi daemons of hello2']);
+  t.deepEqual(handlers.map((h) => h.name).sort(), ['reload apache2', 'restart mod_wsgi daemons of hello', 'restart mod_wsgi daemons of hello2', 'update the trusted CA certificates']);
 });
 
 test('pip: packages, the source when it is a package, and the private index', (t) => {
