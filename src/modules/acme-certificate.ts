@@ -65,7 +65,7 @@ function renewalDifferences(params: Map<string, string>, args: AcmeCertificateAr
     ['renew_hook', 'deploy hook', args.deploy_hook],
   ];
   return want.flatMap(([key, label, value]) => {
-    const have = key === 'webroot_path' ? (params.get(key) ?? '').replace(/,$/, '') : params.get(key);
+    const have = key === 'webroot_path' ? params.get(key)?.replace(/,$/, '') : params.get(key);
     return have === value ? [] : [`${label}: ${have ?? '(none)'} → ${value}`];
   });
 }

@@ -15,7 +15,7 @@ import test, { type ExecutionContext } from 'ava';
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { labAcmeDirectory, labAcmeDirectoryCa, labAcmeIssuingRoot, labAvailable, labHosts, labUnavailableReason, type LabHost } from '../lab/hosts.js';
+import { labAcmeDirectory, labAcmeDirectoryCa, labAcmeIssuingRoot, labAvailable, labHosts, labUnavailableReason, stopLabHosts, type LabHost } from '../lab/hosts.js';
 import { startCli, type CliRun } from '../helpers/cli.js';
 import { testTempDir } from '../helpers/temp-dir.js';
 import { explain, hello, hostReport, onHost, writeInventory } from './helpers.js';
@@ -24,6 +24,11 @@ const HOST = 'e2e-acme';
 const EMAIL = 'webmaster@clam.example.org';
 
 if (!labAvailable) test.skip(labUnavailableReason, () => {});
+
+// the host stops when this file is done: idle containers would slow the files still running
+test.after.always(async () => {
+  if (labAvailable) await stopLabHosts([HOST]);
+});
 
 interface Deployment {
   host: LabHost;
@@ -114,7 +119,8 @@ acmeTest("the certificate pebble issued for the host's name is served on 443 and
 acmeTest('HTTP redirects to HTTPS, except the ACME challenges', async (t, d) => {
   const redirect = await curl(d, ['-o', '/dev/null', '-w', '%{http_code} %{redirect_url}', `http://${HOST}/hello/x?y=1`]);
   t.is(redirect.out, `301 https://${HOST}/hello/x?y=1`);
-  await onHost(d.host, "printf 'token.key' > /var/www/clam-acme/.well-known/acme-challenge/e2e-probe");
+  // certbot removes the challenge directory after each validation
+  await onHost(d.host, "mkdir -p /var/www/clam-acme/.well-known/acme-challenge && printf 'token.key' > /var/www/clam-acme/.well-known/acme-challenge/e2e-probe");
   const challenge = await curl(d, ['-w', ' %{http_code}', `http://${HOST}/.well-known/acme-challenge/e2e-probe`]);
   t.is(challenge.out, 'token.key 200');
 });
