@@ -74,8 +74,11 @@ const tlsSchema = z
       for (const key of ['cert', 'key'] as const) {
         if (tls[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'is for a certificate of your own; with acme the certificate comes from the ACME CA (leave cert and key out)' });
       }
-    } else if (tls.cert === undefined || tls.key === undefined) {
+    } else if (tls.cert === undefined && tls.key === undefined) {
       ctx.addIssue({ code: 'custom', path: [], message: 'needs cert and key (a certificate of your own, files on this machine) or acme: {email: …} (a certificate from Let\'s Encrypt)' });
+    } else {
+      // one of the pair: reported as the other one missing
+      for (const key of ['cert', 'key'] as const) if (tls[key] === undefined) ctx.addIssue({ code: 'invalid_type', expected: 'string', path: [key], input: undefined });
     }
   })
   .nullable();
