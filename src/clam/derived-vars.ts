@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { secrets } from '../core/secrets.js';
 import { didYouMean } from '../input/suggest.js';
@@ -7,17 +6,16 @@ import { localPath } from '../inventory/connection.js';
 import type { SchemaHost } from '../playbook/vars-schemas.js';
 import { checkHostPublicPaths, registerPasswords, serviceAuth, type AuthSource } from './access-control.js';
 import { ACME_ON_HOST, defaultDataDir, releasePaths, servicePaths, TLS_ON_HOST } from './host-paths.js';
+import { deriveTls } from './tls.js';
 import { releaseId, releaseVerify } from './release-id.js';
-import { clamConfigFile, isFile, isPythonProject, readTlsFiles, sourceDirProblem, wsgiFileImportsClam } from './local-files.js';
-import { unreadableFile } from '../inventory/connection.js';
-import { MOZILLA_INTERMEDIATE } from './tls-profile.js';
+import { clamConfigFile, isFile, isPythonProject, sourceDirProblem, wsgiFileImportsClam } from './local-files.js';
 import type { Problems } from './problems.js';
 import { CONFIG_WORD, CONFIG_WORD_RULE, offendingCharacter } from './config-value.js';
 import { dataDirsOverlap } from './data-dir.js';
 import { leavesSourceDir, urlPrefixRule, type Webserver } from './rules.js';
-import { ACME_DIRECTORIES, type ParsedService, type ParsedTls, type ParsedVars } from './schema.js';
+import type { ParsedService, ParsedVars } from './schema.js';
 import { sourceDigest } from './source-tree.js';
-import type { ClamService, ClamStatic, ClamTls, ClamVars } from './types.js';
+import type { ClamService, ClamStatic, ClamVars } from './types.js';
 
 /** The CLAM variables' defaults and derived values, from the values the schema checked. */
 
@@ -118,46 +116,6 @@ export function deriveClamVars(data: ParsedVars, raw: Record<string, unknown>, h
     health_urls,
     clam_checks,
   };
-}
-
-function deriveTls(tls: ParsedTls, raw: Record<string, unknown>, serverName: string, httpPort: number, host: SchemaHost, problems: Problems): ClamTls {
-  const rawTls = raw.tls as Record<string, unknown>;
-  const hsts_max_age = tls.hsts === true ? MOZILLA_INTERMEDIATE.hsts_max_age : tls.hsts === false || tls.hsts === undefined ? null : tls.hsts;
-  const common = { hsts_max_age, profile: MOZILLA_INTERMEDIATE };
-  if (tls.acme === undefined) {
-    const read = readTlsFiles({ cert: tls.cert!, key: tls.key! }, host.inventoryDir);
-    for (const which of ['cert', 'key'] as const) {
-      const problem = read.problems[which];
-      const what = which === 'cert' ? 'certificate' : 'private key';
-      if (problem) problems.add(`tls.${which}: the TLS ${what} file ${read.files[which]} ${problem}`, locate(rawTls, which));
-    }
-    return { files: read.files, acme: null, ...common };
-  }
-
-  const rawAcme = rawTls.acme as Record<string, unknown>;
-  // HTTP-01: the CA fetches http://NAME/.well-known/acme-challenge/… on port 80, from the name's DNS address
-  if (!/^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(serverName) || /^[\d.]+$/.test(serverName)) {
-    problems.add(`tls.acme: the certificate is for server_name '${serverName}', which is no DNS name (letters, digits, - and dots; no IP address): set server_name to the name the CA validates`, locate(raw, 'server_name') ?? locate(rawTls, 'acme'));
-  }
-  if (httpPort !== 80) {
-    problems.add(`tls.acme: the CA validates over HTTP on port 80 (HTTP-01), and http_port is ${httpPort}: leave http_port at 80 with acme`, locate(raw, 'http_port') ?? locate(rawTls, 'acme'));
-  }
-  let ca_bundle: string | null = null;
-  if (tls.acme.ca_bundle !== undefined) {
-    ca_bundle = localPath(tls.acme.ca_bundle, host.inventoryDir);
-    const problem = unreadableFile(ca_bundle) ?? (isPemCertificates(ca_bundle) ? undefined : 'holds no PEM certificate (-----BEGIN CERTIFICATE-----)');
-    if (problem) problems.add(`tls.acme.ca_bundle: the CA file ${ca_bundle} ${problem}`, locate(rawAcme, 'ca_bundle'));
-  }
-  const directory = tls.acme.directory === undefined ? ACME_DIRECTORIES.letsencrypt! : (ACME_DIRECTORIES[tls.acme.directory] ?? tls.acme.directory);
-  return { files: null, acme: { ...ACME_ON_HOST, email: tls.acme.email, directory, ca_bundle, domain: serverName }, ...common };
-}
-
-function isPemCertificates(file: string): boolean {
-  try {
-    return readFileSync(file, 'utf8').includes('-----BEGIN CERTIFICATE-----');
-  } catch {
-    return false;
-  }
 }
 
 function checkHttpPort(httpPort: number, tls: boolean, raw: Record<string, unknown>, host: SchemaHost, problems: Problems): void {

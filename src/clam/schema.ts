@@ -55,7 +55,7 @@ const acmeSchema = z.strictObject({
   email: z.email({ error: "must be an email address: the ACME account's contact, which gets the CA's expiry notices" }),
   directory: z
     .string()
-    .refine((value) => value in ACME_DIRECTORIES || /^https:\/\/[^\s/?#'"\\]+(\/[^\s'"\\]*)?$/.test(value), {
+    .refine((value) => Object.hasOwn(ACME_DIRECTORIES, value) || /^https:\/\/[^\s/?#'"\\]+(\/[^\s'"\\]*)?$/.test(value), {
       error: `must be ${Object.keys(ACME_DIRECTORIES).join(', ')} or the https URL of an ACME directory`,
     })
     .optional(),

@@ -59,6 +59,7 @@ const BAD: Array<[string, string[], Record<string, string>, RegExp]> = [
   ['no email', ['tls: {acme: {directory: letsencrypt}}', ...service], {}, /^1:13 .*tls\.acme\.email is required/],
   ['email not an address', ['tls: {acme: {email: webmaster}}', ...service], {}, /^1:21 .*tls\.acme\.email must be an email address/],
   ['directory over http', ['tls: {acme: {email: a@b.org, directory: "http://ca/dir"}}', ...service], {}, /^1:41 .*tls\.acme\.directory must be letsencrypt, letsencrypt-staging or the https URL of an ACME directory, not 'http:\/\/ca\/dir'/],
+  ['directory a name of no directory', ['tls: {acme: {email: a@b.org, directory: toString}}', ...service], {}, /^1:41 .*tls\.acme\.directory must be letsencrypt, letsencrypt-staging or the https URL/],
   ['a misspelt key', ['tls: {acme: {email: a@b.org, diretcory: letsencrypt}}', ...service], {}, /^1:30 .*tls\.acme: unknown key 'diretcory' \(did you mean 'directory'\?\)/],
   ['acme with cert', ['tls: {acme: {email: a@b.org}, cert: c.pem}', ...service], {}, /^1:37 .*tls\.cert is for a certificate of your own; with acme/],
   ['neither', ['tls: {hsts: true}', ...service], {}, /^1:6 .*tls needs cert and key .* or acme: \{email: …\}/],
