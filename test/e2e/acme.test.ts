@@ -50,6 +50,8 @@ function local(program: string, args: string[], input = ''): Promise<{ code: num
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, out: `${stdout}${stderr}` });
     });
+    // a program that exits at once (a refused handshake) closes its stdin before it is written
+    child.stdin?.on('error', () => {});
     child.stdin?.end(input);
   });
 }
