@@ -46,8 +46,10 @@ const dns = await startChallengeDns(BRIDGE_ADDRESS, CHALLENGE_DNS_PORT, labHostA
 const pebbleSpec = pebbleCommand();
 const pebble = spawn(pebbleSpec.command, pebbleSpec.args, { env: pebbleSpec.env, stdio: ['ignore', 'inherit', 'inherit'] });
 let stopping = false;
+// the apt proxy and the index go on serving without it; the next `up` finds its port closed and starts this process anew
+pebble.on('error', (error) => log(`pebble did not start: ${error.message}`));
 pebble.on('exit', (code, signal) => {
-  if (!stopping) log(`pebble ended (exit ${code ?? signal}); ACME tests will fail until \`lab down\` and up again`);
+  if (!stopping) log(`pebble ended (exit ${code ?? signal})`);
 });
 log(`listening: apt proxy http://${BRIDGE_ADDRESS}:${APT_PROXY_PORT}/debian, index http://${BRIDGE_ADDRESS}:${PYPI_PORT}/simple/`);
 
