@@ -5,6 +5,7 @@ import type { SchemaHost } from '../playbook/vars-schemas.js';
 import { ACME_ON_HOST } from './host-paths.js';
 import { readTlsFiles } from './local-files.js';
 import type { Problems } from './problems.js';
+import { isDnsName } from './rules.js';
 import { ACME_DIRECTORIES, type ParsedTls } from './schema.js';
 import { MOZILLA_INTERMEDIATE } from './tls-profile.js';
 import type { ClamTls } from './types.js';
@@ -26,7 +27,7 @@ export function deriveTls(tls: ParsedTls, raw: Record<string, unknown>, serverNa
 
   const rawAcme = rawTls.acme as Record<string, unknown>;
   // HTTP-01: the CA fetches http://NAME/.well-known/acme-challenge/… on port 80, from the name's DNS address
-  if (!/^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(serverName) || /^[\d.]+$/.test(serverName)) {
+  if (!isDnsName(serverName)) {
     problems.add(`tls.acme: the certificate is for server_name '${serverName}', which is no DNS name (letters, digits, - and dots; no IP address): set server_name to the name the CA validates`, locate(raw, 'server_name') ?? locate(rawTls, 'acme'));
   }
   if (httpPort !== 80) {
