@@ -5,9 +5,10 @@ import { locate, locateKey } from '../input/yaml-source.js';
 import { localPath } from '../inventory/connection.js';
 import type { SchemaHost } from '../playbook/vars-schemas.js';
 import { checkHostPublicPaths, registerPasswords, serviceAuth, type AuthSource } from './access-control.js';
-import { defaultDataDir, releasePaths, servicePaths, TLS_ON_HOST } from './host-paths.js';
+import { ACME_ON_HOST, defaultDataDir, releasePaths, servicePaths, TLS_ON_HOST } from './host-paths.js';
+import { deriveTls } from './tls.js';
 import { releaseId, releaseVerify } from './release-id.js';
-import { clamConfigFile, isFile, isPythonProject, readTlsFiles, sourceDirProblem, wsgiFileImportsClam, type TlsFiles } from './local-files.js';
+import { clamConfigFile, isFile, isPythonProject, sourceDirProblem, wsgiFileImportsClam } from './local-files.js';
 import type { Problems } from './problems.js';
 import { CONFIG_WORD, CONFIG_WORD_RULE, offendingCharacter } from './config-value.js';
 import { dataDirsOverlap } from './data-dir.js';
@@ -38,8 +39,8 @@ export function deriveClamVars(data: ParsedVars, raw: Record<string, unknown>, h
   const rawServices = raw.services as Array<Record<string, unknown>>;
   const webserver = data.webserver ?? 'nginx';
   const http_port = data.http_port ?? 80;
-  const tls = data.tls ? checkedTls(data.tls, raw.tls as Record<string, unknown>, host, problems) : null;
   const server_name = data.server_name ?? host.name;
+  const tls = data.tls ? deriveTls(data.tls, raw, server_name, data.http_port ?? 80, host, problems) : null;
   if (data.server_name === undefined) {
     const char = offendingCharacter(host.name, CONFIG_WORD);
     if (char !== undefined) {
@@ -97,7 +98,8 @@ export function deriveClamVars(data: ParsedVars, raw: Record<string, unknown>, h
     server_name,
     http_port,
     tls,
-    tls_on_host: TLS_ON_HOST,
+    acme_on_host: ACME_ON_HOST,
+    tls_on_host: tls?.acme ? { dir: ACME_ON_HOST.dir, cert: ACME_ON_HOST.cert, key: ACME_ON_HOST.key } : TLS_ON_HOST,
     firewall: data.firewall ?? true,
     firewall_allow: data.firewall_allow ?? [],
     pip_index_url: data.pip_index_url ?? null,
@@ -114,16 +116,6 @@ export function deriveClamVars(data: ParsedVars, raw: Record<string, unknown>, h
     health_urls,
     clam_checks,
   };
-}
-
-function checkedTls(tls: TlsFiles, raw: Record<string, unknown>, host: SchemaHost, problems: Problems): TlsFiles {
-  const read = readTlsFiles(tls, host.inventoryDir);
-  for (const which of ['cert', 'key'] as const) {
-    const problem = read.problems[which];
-    const what = which === 'cert' ? 'certificate' : 'private key';
-    if (problem) problems.add(`tls.${which}: the TLS ${what} file ${read.files[which]} ${problem}`, locate(raw, which));
-  }
-  return read.files;
 }
 
 function checkHttpPort(httpPort: number, tls: boolean, raw: Record<string, unknown>, host: SchemaHost, problems: Problems): void {

@@ -82,3 +82,29 @@ export interface TlsOnHost {
 }
 
 export const TLS_ON_HOST: TlsOnHost = { dir: '/etc/clam/tls', cert: '/etc/clam/tls/cert.pem', key: '/etc/clam/tls/key.pem' };
+
+/** Where a certificate from ACME (`tls.acme`) lives on the host, and what obtains and renews it. */
+export interface AcmeOnHost {
+  /** the copies of certbot's certificate the webserver serves (a self-signed stand-in until the first is issued) */
+  dir: string;
+  cert: string;
+  key: string;
+  /** certbot's --webroot: the webserver answers /.well-known/acme-challenge/ from below it */
+  webroot: string;
+  /** certbot's --deploy-hook: copies a new certificate to `dir` and reloads the webserver */
+  deploy_hook: string;
+  /** the ACME account's contact as last set (certbot keeps none) */
+  account_record: string;
+  /** the private CA (`tls.acme.ca_bundle`) among the host's trusted CAs (update-ca-certificates) */
+  ca_file: string;
+}
+
+export const ACME_ON_HOST: AcmeOnHost = {
+  dir: '/etc/clam/tls/acme',
+  cert: '/etc/clam/tls/acme/fullchain.pem',
+  key: '/etc/clam/tls/acme/privkey.pem',
+  webroot: '/var/www/clam-acme',
+  deploy_hook: '/etc/clam/tls/acme/deploy-hook',
+  account_record: '/etc/clam/tls/acme/account',
+  ca_file: '/usr/local/share/ca-certificates/clamprovision-acme.crt',
+};

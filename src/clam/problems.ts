@@ -5,7 +5,7 @@ import { isSecretName, SECRET_MASK } from '../core/secrets.js';
 import { didYouMean } from '../input/suggest.js';
 import { locateKey, locatePath } from '../input/yaml-source.js';
 import type { SchemaHost } from '../playbook/vars-schemas.js';
-import { AUTH_KEYS, SERVICE_KEYS } from './schema.js';
+import { ACME_KEYS, AUTH_KEYS, SERVICE_KEYS, TLS_KEYS } from './schema.js';
 
 /** Collects errors with positions, translating zod issues into sentences a newcomer understands. */
 export class Problems {
@@ -99,7 +99,7 @@ export class Problems {
 }
 
 /** The keys of the mappings inside the variables, for a misspelt one (a service's by default). */
-const KNOWN_KEYS: Record<string, readonly string[]> = { tls: ['cert', 'key'], static: ['url', 'dir'], auth: AUTH_KEYS };
+const KNOWN_KEYS: Record<string, readonly string[]> = { tls: TLS_KEYS, acme: ACME_KEYS, static: ['url', 'dir'], auth: AUTH_KEYS };
 
 function formatPath(issuePath: readonly PropertyKey[]): string {
   return issuePath.map((step, i) => (typeof step === 'number' ? `[${step}]` : `${i === 0 ? '' : '.'}${String(step)}`)).join('');

@@ -25,6 +25,11 @@ export const port = numeric(z.int().min(1).max(65535));
 
 export const httpUrl = (error: string) => z.url({ protocol: /^https?$/, error });
 
+/** A DNS name an ACME CA can validate: labels of letters, digits and -, no IP address. */
+export function isDnsName(name: string): boolean {
+  return /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(name) && !/^[\d.]+$/.test(name);
+}
+
 /** What is wrong with a URL prefix, after its name ("must start with a slash, e.g. '/x'"); undefined when nothing. */
 export function urlPrefixRule(prefix: string): string | undefined {
   if (!prefix.startsWith('/')) return `must start with a slash, e.g. '/${prefix}'`;

@@ -41,6 +41,47 @@ export const SERVICE_KEYS = [
 ] as const;
 
 export const AUTH_KEYS = ['users', 'allow_from', 'public'] as const;
+export const TLS_KEYS = ['cert', 'key', 'acme', 'hsts'] as const;
+export const ACME_KEYS = ['email', 'directory', 'ca_bundle'] as const;
+
+/** `tls.acme.directory` by name; any other value is the https URL of an ACME directory. */
+export const ACME_DIRECTORIES: Record<string, string> = {
+  letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',
+  'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
+};
+
+/** A certificate from an ACME CA (Let's Encrypt by default), obtained and renewed by certbot on the host. */
+const acmeSchema = z.strictObject({
+  email: z.email({ error: "must be an email address: the ACME account's contact, which gets the CA's expiry notices" }),
+  directory: z
+    .string()
+    .refine((value) => Object.hasOwn(ACME_DIRECTORIES, value) || /^https:\/\/[^\s/?#'"\\]+(\/[^\s'"\\]*)?$/.test(value), {
+      error: `must be ${Object.keys(ACME_DIRECTORIES).join(', ')} or the https URL of an ACME directory`,
+    })
+    .optional(),
+  ca_bundle: text.optional(),
+});
+
+const hstsSchema = z.preprocess(
+  (value) => (typeof value === 'string' && /^(true|yes|on|false|no|off)$/i.test(value) ? /^(true|yes|on)$/i.test(value) : value),
+  z.union([z.boolean(), z.int().min(1).max(2 ** 31 - 1)], { error: 'must be true (two years), false, or a max-age in seconds like 31536000' }),
+);
+
+const tlsSchema = z
+  .strictObject({ cert: text.optional(), key: text.optional(), acme: acmeSchema.optional(), hsts: hstsSchema.optional() })
+  .superRefine((tls, ctx) => {
+    if (tls.acme !== undefined) {
+      for (const key of ['cert', 'key'] as const) {
+        if (tls[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'is for a certificate of your own; with acme the certificate comes from the ACME CA (leave cert and key out)' });
+      }
+    } else if (tls.cert === undefined && tls.key === undefined) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'needs cert and key (a certificate of your own, files on this machine) or acme: {email: …} (a certificate from Let\'s Encrypt)' });
+    } else {
+      // one of the pair: reported as the other one missing
+      for (const key of ['cert', 'key'] as const) if (tls[key] === undefined) ctx.addIssue({ code: 'invalid_type', expected: 'string', path: [key], input: undefined });
+    }
+  })
+  .nullable();
 
 /** HTTP Basic users at the webserver: a name of the htpasswd file and of the authenticated user's header. */
 const authUser = configWord().refine((name) => !name.includes(':'), { error: "must not hold ':' (it ends the name in the htpasswd file)" });
@@ -98,7 +139,7 @@ export const varsSchema = z.object({
   webserver: z.enum(WEBSERVERS).optional(),
   server_name: configWord().optional(),
   http_port: port.optional(),
-  tls: z.strictObject({ cert: text, key: text }).nullable().optional(),
+  tls: tlsSchema.optional(),
   firewall: flag.optional(),
   firewall_allow: z
     .array(
@@ -134,6 +175,7 @@ export const HOST_VARIABLE_KEYS = Object.keys(varsSchema.shape);
 export type ParsedVars = z.infer<typeof varsSchema>;
 export type ParsedService = z.infer<typeof serviceSchema>;
 export type ParsedAuth = NonNullable<z.infer<typeof authSchema>>;
+export type ParsedTls = NonNullable<z.infer<typeof tlsSchema>>;
 
 function isAddressOrCidr(value: string): boolean {
   const [address = '', bits, ...rest] = value.split('/');

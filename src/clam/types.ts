@@ -1,4 +1,5 @@
-import type { ReleasePaths, ServicePaths, TlsOnHost } from './host-paths.js';
+import type { AcmeOnHost, ReleasePaths, ServicePaths, TlsOnHost } from './host-paths.js';
+import type { TlsProfile } from './tls-profile.js';
 import type { Webserver } from './rules.js';
 
 /** The variables `vars_schema: clam` gives the playbook and its templates: the input, defaults and derived values. */
@@ -64,14 +65,38 @@ export interface ClamService extends ServicePaths, ReleasePaths {
   auth: ClamAuth | null;
 }
 
+/** A certificate from an ACME CA, obtained and renewed on the host by certbot (HTTP-01 through the webserver). */
+export interface ClamAcme extends AcmeOnHost {
+  /** the ACME account's contact */
+  email: string;
+  /** the ACME directory URL */
+  directory: string;
+  /** CA certificates (PEM, on the controller) the directory's HTTPS certificate is signed by: a private CA */
+  ca_bundle: string | null;
+  /** the certificate's name, its only domain, and certbot's name for it: server_name */
+  domain: string;
+}
+
+export interface ClamTls {
+  /** a certificate of one's own: its files on the controller, uploaded to tls_on_host; null with acme */
+  files: { cert: string; key: string } | null;
+  acme: ClamAcme | null;
+  /** Strict-Transport-Security max-age in seconds; null: no HSTS header */
+  hsts_max_age: number | null;
+  /** protocols, ciphers and curves (Mozilla's "intermediate" profile) */
+  profile: TlsProfile;
+}
+
 export interface ClamVars {
   webserver: Webserver;
   server_name: string;
   http_port: number;
-  /** the certificate and key on the controller */
-  tls: { cert: string; key: string } | null;
-  /** where they are uploaded */
+  /** HTTPS on 443 (HTTP redirects to it); null: HTTP only */
+  tls: ClamTls | null;
+  /** where the webserver reads the certificate and key */
   tls_on_host: TlsOnHost;
+  /** where certbot's side of tls.acme lives (also without it: what to remove) */
+  acme_on_host: AcmeOnHost;
   firewall: boolean;
   firewall_allow: string[];
   pip_index_url: string | null;

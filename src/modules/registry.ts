@@ -1,3 +1,4 @@
+import { acmeCertificate } from './acme-certificate.js';
 import { apt } from './apt.js';
 import { command } from './command.js';
 import { copy } from './copy.js';
@@ -28,6 +29,7 @@ export const modules: Record<string, AnyModule> = {
   http_check: httpCheck,
   takeover,
   release,
+  acme_certificate: acmeCertificate,
 };
 
 export function registerModule(module: AnyModule): void {

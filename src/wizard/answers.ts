@@ -37,8 +37,8 @@ export interface Answers {
   webserver: Webserver;
   services: ServiceAnswers[];
   server_name: string;
-  /** absolute paths */
-  tls: { cert: string; key: string } | null;
+  /** a certificate of one's own (absolute paths), or one from Let's Encrypt */
+  tls: { cert: string; key: string } | { acme: { email: string } } | null;
   firewall: boolean;
   pip_index_url: string | null;
   pip_trusted_host: string | null;
@@ -253,8 +253,18 @@ export function checkAnswers(raw: unknown, context: AnswerContext, file?: string
 
   let tls: Answers['tls'] = null;
   if (raw.tls !== undefined && raw.tls !== null) {
-    if (!isMapping(raw.tls)) fail(raw, 'tls', 'tls must be a mapping with cert and key (local files), or left out');
-    else {
+    if (!isMapping(raw.tls)) fail(raw, 'tls', 'tls must be a mapping with cert and key (local files) or acme: {email: …}, or left out');
+    else if (raw.tls.acme !== undefined) {
+      unknownKeys(raw.tls, ['acme'], 'tls', errors);
+      if (!isMapping(raw.tls.acme)) fail(raw.tls, 'acme', 'tls: acme must be a mapping with the email of the Let\'s Encrypt account');
+      else {
+        unknownKeys(raw.tls.acme, ['email'], 'tls.acme', errors);
+        const email = text(raw.tls.acme, 'email', 'tls.acme') ?? '';
+        if (raw.tls.acme.email != null) check(raw.tls.acme, 'email', 'tls.acme', rules.emailProblem(email));
+        check(raw, 'server_name', 'server_name', rules.acmeServerNameProblem(serverName));
+        tls = { acme: { email } };
+      }
+    } else {
       unknownKeys(raw.tls, ['cert', 'key'], 'tls', errors);
       const cert = expandPath(text(raw.tls, 'cert', 'tls') ?? '', context);
       const key = expandPath(text(raw.tls, 'key', 'tls') ?? '', context);

@@ -111,11 +111,17 @@ export async function askAnswers(t: Terminal, deps: DialogueDeps): Promise<Recor
     default: servers[0]!.address,
     validate: (value) => valid(rules.serverNameProblem(value.trim())),
   });
-  let tls: { cert: string; key: string } | undefined;
+  let tls: { cert: string; key: string } | { acme: { email: string } } | undefined;
   if (await t.confirm({ message: 'Serve HTTPS with a certificate you have (cert and key files)?', default: false })) {
     const cert = await t.input({ message: 'Certificate file (PEM, with the chain):', validate: (value) => valid(rules.readableFileProblem(full(value), 'certificate file')) });
     const key = await t.input({ message: 'Private key file of the certificate (PEM):', validate: (value) => valid(rules.readableFileProblem(full(value), 'private key file')) });
     tls = { cert, key };
+  } else if (
+    rules.acmeServerNameProblem(serverName.trim()) === undefined &&
+    (await t.confirm({ message: `Serve HTTPS with a certificate from Let's Encrypt for ${serverName.trim()} (the name must point at the server, port 80 open)?`, default: false }))
+  ) {
+    const email = await t.input({ message: "Email address for Let's Encrypt (expiry notices):", validate: (value) => valid(rules.emailProblem(value.trim())) });
+    tls = { acme: { email: email.trim() } };
   }
   const firewall = await t.confirm({ message: 'Manage the firewall (ufw: allow SSH and HTTP(S), deny the rest)?', default: true });
 

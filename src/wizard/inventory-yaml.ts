@@ -23,7 +23,7 @@ export function inventoryYaml(answers: Answers, inventoryFile: string, home: str
   const name = path.basename(inventoryFile);
 
   const vars: Record<string, unknown> = { webserver: answers.webserver, server_name: answers.server_name };
-  if (answers.tls) vars.tls = { cert: shown(answers.tls.cert), key: shown(answers.tls.key) };
+  if (answers.tls) vars.tls = 'acme' in answers.tls ? { acme: { email: answers.tls.acme.email } } : { cert: shown(answers.tls.cert), key: shown(answers.tls.key) };
   vars.firewall = answers.firewall;
   if (answers.pip_index_url) vars.pip_index_url = answers.pip_index_url;
   if (answers.pip_trusted_host) vars.pip_trusted_host = answers.pip_trusted_host;
@@ -62,9 +62,13 @@ export function inventoryYaml(answers: Answers, inventoryFile: string, home: str
     varsNode,
     'server_name',
     'The name of the virtual host: the DNS name (or address) users type in the browser.' +
-      (answers.tls ? '' : '\nFor HTTPS add  tls: {cert: path/to/cert.pem, key: path/to/key.pem}  (local files).'),
+      (answers.tls ? '' : "\nFor HTTPS add  tls: {acme: {email: you@example.org}}  (Let's Encrypt) or  tls: {cert: path/to/cert.pem, key: path/to/key.pem}  (local files)."),
   );
-  if (answers.tls) {
+  if (answers.tls && 'acme' in answers.tls) {
+    note(varsNode, 'tls', "HTTPS on port 443 with a certificate from Let's Encrypt for server_name, obtained and renewed by certbot on the\nserver (the name must point at it, port 80 open); HTTP redirects to HTTPS.");
+    const acme = (varsNode.get('tls', true) as unknown as YAMLMap).get('acme', true) as unknown as YAMLMap;
+    trailing(acme, 'email', "the Let's Encrypt account's contact: expiry notices go here");
+  } else if (answers.tls) {
     note(varsNode, 'tls', 'HTTPS on port 443 with this certificate and private key (local files, uploaded to the server); HTTP redirects to HTTPS.');
     const tls = varsNode.get('tls', true) as unknown as YAMLMap;
     trailing(tls, 'cert', 'the certificate (chain), PEM');

@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { CONFIG_WORD, CONFIG_WORD_RULE, httpUrl, leavesSourceDir, PIP_REQUIREMENT, port, SERVICE_NAME, urlPrefixRule } from '../clam/rules.js';
+import { z } from 'zod';
+import { CONFIG_WORD, CONFIG_WORD_RULE, httpUrl, isDnsName, leavesSourceDir, PIP_REQUIREMENT, port, SERVICE_NAME, urlPrefixRule } from '../clam/rules.js';
 import { unreadableFile } from '../inventory/connection.js';
 
 /**
@@ -81,6 +82,15 @@ export function serverNameProblem(name: string): string | undefined {
 export function readableFileProblem(file: string, what: string): string | undefined {
   const problem = unreadableFile(file);
   return problem ? `the ${what} ${file} ${problem}` : undefined;
+}
+
+/** Let's Encrypt validates a DNS name that points at the server (HTTP-01 on port 80). */
+export function acmeServerNameProblem(name: string): string | undefined {
+  return isDnsName(name) ? undefined : `a certificate from Let's Encrypt needs a DNS name as server_name, not '${name}'`;
+}
+
+export function emailProblem(value: string): string | undefined {
+  return z.email().safeParse(value).success ? undefined : `'${value}' is not an email address`;
 }
 
 const indexUrl = httpUrl('not an http(s) URL');

@@ -21,7 +21,7 @@ The keys (defaults in parentheses; relative paths are taken from the current dir
       url_prefix: /             # (/ for the first service, /NAME for the others)
       pip_packages: [clam]      # extra packages for the virtualenv (clam if the script imports it)
   server_name: clam.example.org # (the first server's address)
-  tls: {cert: cert.pem, key: key.pem}   # HTTPS (none)
+  tls: {cert: cert.pem, key: key.pem}   # HTTPS (none); or tls: {acme: {email: you@example.org}} (Let's Encrypt)
   firewall: true                # manage ufw (true)
   pip_index_url: https://pypi.example.org/simple   # private index (PyPI)
   pip_trusted_host: pypi.example.org               # (the index's host when it is plain http)

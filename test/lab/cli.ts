@@ -3,6 +3,7 @@
  *                 status [--json] | stop NAME... | reset NAME... [--suite S] | down
  */
 import { buildInventoryYaml, labInventoryVars } from './inventory.js';
+import { directoryCaFile, pebbleDirectoryUrl } from './pebble.js';
 import { downLab, labHostRecords, numberedHostNames, resetHosts, stopHosts, upHosts } from './lab.js';
 import {
   aptProxyUrl,
@@ -34,7 +35,8 @@ const USAGE = `usage: npm run lab -- <command>
   down                remove every host, the network, the servers (caches are kept)
 
 Needs root (except status). Hosts: ${SUBNET} on bridge ${BRIDGE}; apt proxy ${aptProxyUrl()};
-Python index ${pypiIndexUrl()}; lab key ${LAB_KEY}.`;
+Python index ${pypiIndexUrl()}; ACME directory ${pebbleDirectoryUrl()} (pebble; its HTTPS CA:
+${directoryCaFile()}); lab key ${LAB_KEY}.`;
 
 interface Parsed {
   command: string;

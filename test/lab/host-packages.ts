@@ -13,6 +13,9 @@ const NEEDED: Array<{ program: string; pkg: string }> = [
   { program: '/usr/sbin/ip', pkg: 'iproute2' },
   { program: '/usr/bin/gpgv', pkg: 'gpgv' },
   { program: '/usr/share/keyrings/debian-archive-keyring.gpg', pkg: 'debian-archive-keyring' },
+  // the ACME server, and the CA of its directory's certificate
+  { program: '/usr/bin/pebble', pkg: 'pebble' },
+  { program: '/usr/bin/openssl', pkg: 'openssl' },
 ];
 
 export const LAB_HOST_PACKAGES = [...new Set(NEEDED.map((n) => n.pkg))];

@@ -15,6 +15,8 @@ import { resetHosts, stopHosts, upHosts } from './lab.js';
 import { BRIDGE_ADDRESS, DEPLOY_PASSWORD, DEPLOY_USER, LAB_KEY, pypiIndexUrl, type Suite } from './state.js';
 
 export type { Suite } from './state.js';
+/** The lab's ACME server (pebble): its directory URL, the CA of the directory's HTTPS, the root it issues under. */
+export { directoryCaFile as labAcmeDirectoryCa, issuingRoot as labAcmeIssuingRoot, pebbleDirectoryUrl as labAcmeDirectory } from './pebble.js';
 
 export interface LabHost {
   name: string;

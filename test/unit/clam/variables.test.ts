@@ -220,7 +220,8 @@ test('tls files are resolved locally and the health check asks HTTPS on 443', (t
   const key = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n-----END PRIVATE KEY-----\n';
   const dir = tempTree({ 'tls/site.crt': 'cert', 'tls/site.key': key });
   const result = normalize(varsOf('tls: {cert: tls/site.crt, key: tls/site.key}', 'services:', '  - {name: a, wsgi: /a.wsgi, url_prefix: /a}'), dir);
-  t.deepEqual(result.tls, { cert: path.join(dir, 'tls/site.crt'), key: path.join(dir, 'tls/site.key') });
+  t.deepEqual(result.tls?.files, { cert: path.join(dir, 'tls/site.crt'), key: path.join(dir, 'tls/site.key') });
+  t.is(result.tls?.acme, null);
   t.deepEqual(result.health_urls, ['https://127.0.0.1:443/a/']);
   // A diff of the uploaded key would show it line by line.
   t.is(secrets.mask(`+${key.split('\n')[1]}\n+${key.split('\n')[2]}`), '+********\n+********');

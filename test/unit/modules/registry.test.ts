@@ -19,6 +19,15 @@ const MINIMAL: Record<string, object> = {
   http_check: { urls: ['http://127.0.0.1/'] },
   takeover: {},
   release: { home: '/opt/clam/a', label: 'a', state: 'prune', keep: 5 },
+  acme_certificate: {
+    domain: 'clam.example.org',
+    email: 'admin@example.org',
+    directory: 'https://acme-v02.api.letsencrypt.org/directory',
+    webroot: '/var/www/acme',
+    deploy_hook: '/etc/acme-hook',
+    installed_cert: '/etc/tls/fullchain.pem',
+    account_record: '/etc/tls/account',
+  },
   clam_check: {
     url: 'http://127.0.0.1/',
     host_header: 'web1',

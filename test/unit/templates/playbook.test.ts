@@ -94,7 +94,7 @@ test('apache-wsgi: no uWSGI (units stopped, not installed), an entry point per s
   t.is(argsOf(tasks, 'WSGI entry point of hello2').dest, '/etc/clam/hello2/app.wsgi');
   t.is(argsOf(tasks, 'WSGI entry point of hello2').mode, 0o640);
   t.true(names.includes('Enable mod_wsgi'));
-  t.deepEqual(handlers.map((h) => h.name).sort(), ['reload apache2', 'restart mod_wsgi daemons of hello', 'restart mod_wsgi daemons of hello2']);
+  t.deepEqual(handlers.map((h) => h.name).sort(), ['reload apache2', 'restart mod_wsgi daemons of hello', 'restart mod_wsgi daemons of hello2', 'update the trusted CA certificates']);
 });
 
 test('pip: packages, the source when it is a package, and the private index', (t) => {
@@ -198,4 +198,28 @@ test('the secret key command writes random SECRET_KEY and PRIVATEACCESSTOKEN, 06
   t.false(existsSync(join(dir, 'first.new')));
   t.regex(readFileSync(join(dir, 'bin/chown.log'), 'utf8'), /^root:clam .*first\.new$/m);
   t.not(run(join(dir, 'second')), first, 'drawn at random');
+});
+
+test('tls.acme: certbot installed, a stand-in certificate before the webserver configuration, the certificate requested after the handlers, renewed by its timer', (t) => {
+  const vars = { tls: { acme: { email: 'admin@example.org', directory: 'letsencrypt-staging' } }, services: twoServices };
+  const play = compilePlay(playbook, playbook.plays[0]!, { name: 'web1', vars, inventoryDir: examplesDir });
+  const order = play.tasks.filter((task) => task.kind !== 'module' || evaluateCondition(task.when, { ...task.scope, facts: bookworm })).map((task) => (task.kind === 'module' ? task.name : task.kind));
+  const { tasks, names } = tasksFor(vars);
+  t.deepEqual(argsOf(tasks, 'Install certbot (a certificate from ACME, tls.acme) and openssl (its stand-in until then)').name, ['certbot', 'openssl']);
+  const standIn = 'Self-signed stand-in for the certificate of web1 until the ACME CA issues it';
+  t.is(argsOf(tasks, standIn).creates, '/etc/clam/tls/acme/fullchain.pem');
+  const certificate = 'Certificate of web1 from https://acme-staging-v02.api.letsencrypt.org/directory (certbot, HTTP-01)';
+  t.like(argsOf(tasks, certificate), { domain: 'web1', email: 'admin@example.org', webroot: '/var/www/clam-acme', deploy_hook: '/etc/clam/tls/acme/deploy-hook', installed_cert: '/etc/clam/tls/acme/fullchain.pem' });
+  // the webserver answers the challenges (its configuration reloaded by the handlers) before certbot asks
+  t.true(order.indexOf(standIn) < order.indexOf('nginx server block'));
+  t.true(order.indexOf('nginx server block') < order.lastIndexOf('flush_handlers'));
+  t.is(order.indexOf(certificate), order.lastIndexOf('flush_handlers') + 1);
+  t.true(order.indexOf(certificate) < order.indexOf('Health check (each service answers through the webserver)'));
+  t.true(names.includes("certbot's renewal timer"));
+  t.false(names.includes('TLS certificate'), 'nothing uploaded');
+  t.true((argsOf(tasks, 'Firewall (SSH, HTTP(S) and firewall_allow; everything else denied)').rules as Array<{ port: string }>).some((rule) => rule.port === '443'));
+
+  const plain = tasksFor({ tls: { cert: 'hello/hello.wsgi', key: 'hello/hello.wsgi' }, services: twoServices }).names;
+  t.true(plain.includes('TLS certificate'));
+  t.false(plain.some((name) => /certbot|ACME CA issues|acme/i.test(name) && name !== 'No private ACME CA among the host\'s trusted CAs'));
 });

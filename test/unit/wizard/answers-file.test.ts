@@ -130,3 +130,23 @@ test('--answers never writes through a dangling symbolic link at the output path
   t.regex(result.stderr, /inventory\.yml exists already/);
   t.false(existsSync(elsewhere), 'the link target was created');
 });
+
+test("--answers: tls.acme asks Let's Encrypt for server_name; a bad email or an IP address as server_name is refused with its position", (t) => {
+  const ws = workspace();
+  writeFileSync(path.join(ws.project, 'answers.yml'), 'servers:\n  - address: 192.0.2.30\nservices:\n  - source: hello\nserver_name: clam.example.org\ntls: {acme: {email: webmaster@example.org}}\n');
+  const result = init(ws.project, ws.home, '--answers', 'answers.yml');
+  t.is(result.status, 0, result.stderr);
+  const text = readFileSync(path.join(ws.project, 'inventory.yml'), 'utf8');
+  t.deepEqual(parse(text).all.vars.tls, { acme: { email: 'webmaster@example.org' } });
+  t.regex(text, /# HTTPS on port 443 with a certificate from Let's Encrypt/);
+  const validated = spawnSync(process.execPath, [cli, 'validate', 'inventory.yml'], { cwd: ws.project, encoding: 'utf8', env: { ...process.env, HOME: ws.home } });
+  t.is(validated.status, 0, validated.stderr);
+
+  const bad = workspace();
+  writeFileSync(path.join(bad.project, 'answers.yml'), 'servers:\n  - address: 192.0.2.30\nservices:\n  - source: hello\ntls: {acme: {email: webmaster}}\n');
+  const refused = init(bad.project, bad.home, '--answers', 'answers.yml');
+  t.is(refused.status, 1);
+  t.regex(refused.stderr, /answers\.yml:5:21: tls\.acme: 'webmaster' is not an email address/);
+  t.regex(refused.stderr, /answers\.yml:1:1: server_name: a certificate from Let's Encrypt needs a DNS name as server_name, not '192\.0\.2\.30'/);
+  t.false(existsSync(path.join(bad.project, 'inventory.yml')));
+});

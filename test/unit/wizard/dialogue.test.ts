@@ -76,6 +76,31 @@ test('pressing Enter everywhere (after the address) writes a commented inventory
   t.is(validated.status, 0, validated.stderr);
 });
 
+test("a DNS name as server name: the dialogue offers Let's Encrypt and writes tls.acme with the email", async (t) => {
+  const ws = workspace();
+  const steps = ACCEPT_ALL_DEFAULTS.flatMap((step): Step[] => {
+    if (String(step.ask) === String(/Server name.*192\.0\.2\.10/)) return [{ ask: /Server name/, type: 'clam.example.org' }];
+    if (String(step.ask) === String(/Serve HTTPS/)) {
+      return [
+        { ask: /Serve HTTPS with a certificate you have/ },
+        { ask: /Serve HTTPS with a certificate from Let's Encrypt for clam\.example\.org/, type: 'y' },
+        { ask: /Email address for Let's Encrypt/, type: 'webmaster', rejected: /'webmaster' is not an email address/ },
+        { ask: /Email address for Let's Encrypt/, type: 'webmaster@example.org' },
+      ];
+    }
+    return [step];
+  });
+  const terminal = new ScriptedTerminal(steps);
+  const d = deps(ws, terminal, fakeCheck([{ ok: true, os: 'Debian GNU/Linux 12 (bookworm)', sudo: 'not used' }]), ws.hello);
+  t.is(await runInit({ output: 'inventory.yml' }, d), 0, d.captured.stderr.join(''));
+  t.deepEqual(terminal.remaining, []);
+  const text = readFileSync(path.join(ws.hello, 'inventory.yml'), 'utf8');
+  t.deepEqual(parse(text).all.vars.tls, { acme: { email: 'webmaster@example.org' } });
+  t.regex(text, /email: webmaster@example\.org # the Let's Encrypt account's contact/);
+  const validated = validate(path.join(ws.hello, 'inventory.yml'), ws.home);
+  t.is(validated.status, 0, validated.stderr);
+});
+
 /** Wrong answers first (each refused with its reason and asked again), then good ones; every optional part used. */
 const WRONG_THEN_RIGHT: Step[] = [
   { ask: /Server address/, type: 'bad host!', rejected: /not a host name or IP address/ },
