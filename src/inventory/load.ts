@@ -25,16 +25,7 @@ const YAML_EXTENSIONS = ['.yml', '.yaml', '.json'];
  */
 export function loadInventory(sources: string | readonly string[], env: NodeJS.ProcessEnv = process.env): Inventory {
   const list = typeof sources === 'string' ? [sources] : [...sources];
-  const model = new InventoryModel();
-  // var files may be encrypted whole with Ansible Vault, like the inventory
-  const readVars = (file: string): unknown => loadYamlFile(file, { yaml11: true });
-  list.forEach((source, index) => {
-    const directory = statSync(source, { throwIfNoEntry: false })?.isDirectory() ?? false;
-    if (directory) readDirectory(model, source);
-    else readFile(model, source);
-    // Ansible looks for vars files only for the groups and hosts known once this source is read.
-    readVarsFiles(model, directory ? source : path.dirname(source), index, readVars);
-  });
+  const model = readInventoryModel(list);
   model.errors.push(...substituteEnvironment(model.variableLayers(), env));
   throwIfAny(model.errors);
 
@@ -60,6 +51,25 @@ export function loadInventory(sources: string | readonly string[], env: NodeJS.P
     throw new InputError(`${list.length > 1 ? 'the inventories define' : 'the inventory defines'} no hosts (add them under \`all: hosts:\` or under a group)`, { file: first, line: 1, col: 1 });
   }
   return { file: first, sources: list, dir, hosts, groups: model.membership() };
+}
+
+/**
+ * The groups, hosts and variables of the inventory sources as written: every file read, with the
+ * group_vars/ and host_vars/ beside each, nothing from the environment or templates resolved yet.
+ * What cannot be read as Ansible reads it is in model.errors (file:line:col), for the caller to throw.
+ */
+export function readInventoryModel(list: readonly string[]): InventoryModel {
+  const model = new InventoryModel();
+  // var files may be encrypted whole with Ansible Vault, like the inventory
+  const readVars = (file: string): unknown => loadYamlFile(file, { yaml11: true });
+  list.forEach((source, index) => {
+    const directory = statSync(source, { throwIfNoEntry: false })?.isDirectory() ?? false;
+    if (directory) readDirectory(model, source);
+    else readFile(model, source);
+    // Ansible looks for vars files only for the groups and hosts known once this source is read.
+    readVarsFiles(model, directory ? source : path.dirname(source), index, readVars);
+  });
+  return model;
 }
 
 /** Every file of an inventory directory in sorted order, subdirectories included, as Ansible reads it. */
