@@ -30,6 +30,35 @@ interface Positions {
   self?: SourceLocation;
   values: Map<string | number, SourceLocation>;
   keys: Map<string, SourceLocation>;
+  /** The keys whose values are tagged `!unsafe`: text never templated. */
+  unsafe?: Set<string | number>;
+}
+
+/** The text of an `!unsafe` value until the builder records, with its container, that it is one. */
+class UnsafeText {
+  constructor(readonly text: string) {}
+}
+
+/** Ansible's `!unsafe`: a string taken literally, never templated (`{{ }}` in it stays as written). */
+const UNSAFE_TAG: ScalarTag = {
+  tag: '!unsafe',
+  identify: (value) => value instanceof UnsafeText,
+  resolve: (text) => new UnsafeText(text),
+};
+
+/** Records that `container[key]` holds an `!unsafe` value (for copies the program makes). */
+export function markUnsafe(container: object, key: string | number): void {
+  let positions = registry.get(container);
+  if (!positions) {
+    positions = { values: new Map(), keys: new Map() };
+    registry.set(container, positions);
+  }
+  (positions.unsafe ??= new Set()).add(key);
+}
+
+/** True when `container[key]` was written with Ansible's `!unsafe` tag. */
+export function isUnsafeValue(container: object, key: string | number): boolean {
+  return registry.get(container)?.unsafe?.has(key) ?? false;
 }
 
 const registry = new WeakMap<object, Positions>();
@@ -88,6 +117,8 @@ export function spreadLocated(...layers: Array<object | null | undefined>): Reco
       const location = locate(layer, key);
       if (location) registerLocation(merged, key, location);
       else registry.get(merged)?.values.delete(key);
+      if (isUnsafeValue(layer, key)) markUnsafe(merged, key);
+      else registry.get(merged)?.unsafe?.delete(key);
     }
   }
   return merged;
@@ -96,7 +127,8 @@ export function spreadLocated(...layers: Array<object | null | undefined>): Reco
 export interface YamlOptions {
   /**
    * YAML 1.1 as PyYAML reads it, for the files Ansible reads (inventories, group_vars, host_vars):
-   * yes/no/on/off are booleans, 0755 is octal, 1:30 is sexagesimal; dates stay text.
+   * yes/no/on/off are booleans, 0755 is octal, 1:30 is sexagesimal; dates stay text; an unquoted
+   * date and time (2017-03-07T10:20:49Z) is refused.
    */
   yaml11?: boolean;
 }
@@ -106,7 +138,7 @@ export function cloneLocated<T extends object>(container: T): T {
   const copy = (Array.isArray(container) ? [...container] : {}) as T;
   if (!Array.isArray(container)) for (const [key, value] of Object.entries(container)) define(copy as Record<string, unknown>, key, value);
   const positions = registry.get(container);
-  if (positions) registry.set(copy, { self: positions.self, values: new Map(positions.values), keys: new Map(positions.keys) });
+  if (positions) registry.set(copy, { self: positions.self, values: new Map(positions.values), keys: new Map(positions.keys), unsafe: positions.unsafe && new Set(positions.unsafe) });
   return copy;
 }
 
@@ -135,20 +167,30 @@ function pyyamlFloat(text: string): number {
   return sign * Number.parseFloat(value);
 }
 
+const TIMESTAMP_TAG = 'tag:yaml.org,2002:timestamp';
+/** PyYAML's timestamp resolver, the forms with a time of day (a date alone stays text, as Ansible lists it). */
+const PYYAML_DATETIME = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?$/;
+
+/** A YAML 1.1 date and time, refused where it is written (see PlainBuilder). */
+class YamlDateTime {
+  constructor(readonly text: string) {}
+}
+
 // The yaml library's YAML 1.1 also reads y and n as booleans, and `.` and 1e3 as floats; PyYAML does not.
 function pyyamlTags(tags: Array<ScalarTag | CollectionTag>): Array<ScalarTag | CollectionTag> {
   const kept = tags.filter((tag) => tag.tag !== BOOL_TAG && tag.tag !== FLOAT_TAG && tag.tag !== 'tag:yaml.org,2002:timestamp');
   const bool = (value: boolean, test: RegExp): ScalarTag => ({ tag: BOOL_TAG, default: true, test, identify: (v) => v === value, resolve: () => value });
   const float: ScalarTag = { tag: FLOAT_TAG, default: true, test: PYYAML_FLOAT, identify: (v) => typeof v === 'number' && !Number.isInteger(v), resolve: pyyamlFloat };
-  return [...kept, bool(true, PYYAML_TRUE), bool(false, PYYAML_FALSE), float];
+  const datetime: ScalarTag = { tag: TIMESTAMP_TAG, default: true, test: PYYAML_DATETIME, identify: (v) => v instanceof YamlDateTime, resolve: (text) => new YamlDateTime(text) };
+  return [...kept, bool(true, PYYAML_TRUE), bool(false, PYYAML_FALSE), float, datetime];
 }
 
 export function parseYamlText(text: string, file: string, options: YamlOptions = {}): unknown {
   const lineCounter = new LineCounter();
   // !vault values are decrypted below; an unknown tag is an error
   const tags = options.yaml11
-    ? ({ version: '1.1', customTags: (defaults: Tags) => [...pyyamlTags(defaults as Array<ScalarTag | CollectionTag>), VAULT_TAG] } as const)
-    : { customTags: [VAULT_TAG] };
+    ? ({ version: '1.1', customTags: (defaults: Tags) => [...pyyamlTags(defaults as Array<ScalarTag | CollectionTag>), VAULT_TAG, UNSAFE_TAG] } as const)
+    : { customTags: [VAULT_TAG, UNSAFE_TAG] };
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, merge: true, prettyErrors: false, ...tags });
   const at = (offset: number): SourceLocation => ({ file, ...lineCounter.linePos(offset) });
 
@@ -158,7 +200,12 @@ export function parseYamlText(text: string, file: string, options: YamlOptions =
   for (const warning of doc.warnings) {
     if (warning.code !== 'TAG_RESOLVE_FAILED') continue;
     const tag = text.slice(warning.pos[0], warning.pos[1]);
-    const message = tag === '!vault' ? 'an Ansible Vault value (!vault) must be a string: `!vault |` followed by the encrypted text' : `unknown YAML tag '${tag}'`;
+    const message =
+      tag === '!vault'
+        ? 'an Ansible Vault value (!vault) must be a string: `!vault |` followed by the encrypted text'
+        : tag === '!unsafe'
+          ? '!unsafe is supported on single values (text), not on a list or mapping: tag each value in it'
+          : `unknown YAML tag '${tag}'`;
     errors.push(new InputError(message, at(warning.pos[0])));
   }
   let value: unknown;
@@ -246,6 +293,14 @@ class PlainBuilder {
     if (this.built.has(node)) return this.built.get(node);
     if (isScalar(node)) {
       if (node.value instanceof VaultCiphertext) return decryptVaultValue(node.value, this.start(node), this.errors);
+      if (node.value instanceof UnsafeText) return node.value.text;
+      if (node.value instanceof YamlDateTime) {
+        // PyYAML makes a datetime of it, which Ansible writes as 2017-03-07T10:20:49+00:00 in
+        // ansible-inventory and as 2017-03-07 10:20:49+00:00 in templates: no one text is right.
+        const message = `'${node.value.text}' is a YAML date and time, which Ansible reads as a datetime object, not as this text: quote it ("${node.value.text}") to keep the text`;
+        this.errors.push(new InputError(message, this.start(node)));
+        return null;
+      }
       if (typeof node.value === 'string' && node.value.length > MAX_STRING_LENGTH) {
         this.errors.push(new InputError(`a value of ${node.value.length} characters: at most ${MAX_STRING_LENGTH} are allowed`, this.start(node)));
         return null;
@@ -259,6 +314,7 @@ class PlainBuilder {
       node.items.forEach((item, index) => {
         const location = this.start(item as YamlNode) ?? positions.self;
         if (location) positions.values.set(index, location);
+        if (this.isUnsafe(item as YamlNode)) (positions.unsafe ??= new Set()).add(index);
         array.push(this.build(item as YamlNode));
       });
       return array;
@@ -291,6 +347,7 @@ class PlainBuilder {
         const valueLocation = isScalar(valueNode) && valueNode.value === null && valueNode.source === '' ? keyLocation : (this.start(valueNode) ?? keyLocation);
         positions.keys.set(key, keyLocation);
         positions.values.set(key, valueLocation);
+        if (this.isUnsafe(valueNode)) (positions.unsafe ??= new Set()).add(key);
         define(object, key, this.build(valueNode));
       }
       for (const merge of merges) this.applyMerge(object, positions, merge);
@@ -313,12 +370,19 @@ class PlainBuilder {
       for (const [key, value] of Object.entries(source)) {
         if (Object.prototype.hasOwnProperty.call(object, key)) continue;
         define(object, key, value);
+        if (isUnsafeValue(source, key)) (positions.unsafe ??= new Set()).add(key);
         const valueLocation = locate(source, key);
         const keyLocation = locateKey(source, key);
         if (valueLocation) positions.values.set(key, valueLocation);
         if (keyLocation) positions.keys.set(key, keyLocation);
       }
     }
+  }
+
+  /** An `!unsafe` scalar, directly or through an alias. */
+  private isUnsafe(node: YamlNode | null | undefined): boolean {
+    const target = node && isAlias(node) ? (node.resolve(this.doc) as YamlNode | undefined) : node;
+    return isScalar(target) && target.value instanceof UnsafeText;
   }
 
   private register(container: object, node: YamlNode): Positions {

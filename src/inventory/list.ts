@@ -1,5 +1,6 @@
 import { throwIfAny } from '../core/errors.js';
 import { SECRET_MASK, secrets } from '../core/secrets.js';
+import { isUnsafeValue } from '../input/yaml-source.js';
 import { PASSWORD_VARIABLES } from './connection.js';
 import { readInventoryModel } from './load.js';
 import type { InventoryModel, Vars } from './model.js';
@@ -17,7 +18,7 @@ export type InventoryList = { _meta: { hostvars: Record<string, Vars> } } & Reco
  * group with its direct hosts and child groups (`all` with its children only, hosts in no group in
  * `ungrouped`; a group with neither is left out) and each host's merged variables, by Ansible's
  * precedence, with the values as written: `{{ … }}` and `${NAME}` are not resolved, as
- * ansible-inventory does not resolve them. Keys are sorted, as ansible-inventory sorts them. The
+ * ansible-inventory does not resolve them; `!unsafe` values are marked as it marks them. Keys are sorted, as ansible-inventory sorts them. The
  * values are real (vault values decrypted): print the list only through renderInventoryList.
  * Throws the input errors (file:line:col) of the sources.
  */
@@ -30,7 +31,7 @@ export function listInventory(sources: readonly string[]): InventoryList {
   }
   const hostvars: Record<string, Vars> = {};
   for (const host of model.hosts.keys()) {
-    const vars = sortedKeys(plain(model.hostVars(host))) as Vars;
+    const vars = listedVars(model.hostVars(host));
     if (Object.keys(vars).length > 0) hostvars[host] = vars;
   }
   return { _meta: { hostvars: sortedKeys(hostvars) as Record<string, Vars> }, ...(sortedKeys(groups) as Record<string, InventoryListGroup>) } as InventoryList;
@@ -73,16 +74,25 @@ function groupEntries(model: InventoryModel): Record<string, InventoryListGroup>
   return entries;
 }
 
-/** The value as JSON data: plain objects and arrays (no source positions), as ansible-inventory writes it. */
-function plain(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value ?? null)) as unknown;
+/**
+ * The variables as ansible-inventory writes them: plain JSON data, keys sorted, and a value tagged
+ * `!unsafe` as `{"__ansible_unsafe": TEXT}`.
+ */
+function listedVars(vars: Vars): Vars {
+  return listed(vars) as Vars;
+}
+
+function listed(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return JSON.parse(JSON.stringify(value ?? null)) as unknown;
+  const item = (key: string | number, child: unknown): unknown => (typeof child === 'string' && isUnsafeValue(value, key) ? { __ansible_unsafe: child } : listed(child));
+  if (Array.isArray(value)) return value.map((child, index) => item(index, child));
+  const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(entries.map(([key, child]) => [key, item(key, child)]));
 }
 
 function sortedKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortedKeys);
-  if (typeof value !== 'object' || value === null) return value;
-  const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return Object.fromEntries(entries.map(([key, item]) => [key, sortedKeys(item)]));
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** Secrets the variables hold by where they are, whatever their value: the passwords, services' `secrets` and `auth` users. */
