@@ -98,10 +98,18 @@ function sortedKeys(value: unknown): unknown {
 /** Secrets the variables hold by where they are, whatever their value: the passwords, services' `secrets` and `auth` users. */
 function maskedVars(vars: Vars): Vars {
   const result: Vars = { ...vars };
-  for (const name of PASSWORD_VARIABLES) if (typeof result[name] === 'string' || typeof result[name] === 'number') result[name] = SECRET_MASK;
+  for (const name of PASSWORD_VARIABLES) {
+    const value = result[name];
+    if ((typeof value === 'string' && !isReference(value)) || typeof value === 'number') result[name] = SECRET_MASK;
+  }
   if (isRecord(result.auth)) result.auth = maskedAuth(result.auth);
   if (Array.isArray(result.services)) result.services = result.services.map(maskedService);
   return result;
+}
+
+/** A value that only names where the secret comes from (`{{ vault_x }}`, `${NAME}`) holds none itself. */
+function isReference(value: string): boolean {
+  return /^\{\{[^{}]*\}\}$/.test(value.trim()) || /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(value);
 }
 
 function maskedService(service: unknown): unknown {
