@@ -87,7 +87,8 @@ function readDirectory(model: InventoryModel, dir: string): void {
 
 /**
  * One inventory file, told apart as Ansible does: .yml/.yaml/.json are YAML; a file without an
- * extension is YAML when it reads as a mapping, INI otherwise; any other file (hosts.ini, hosts.cfg) is INI.
+ * extension is YAML when it reads as a mapping, INI otherwise; .toml is refused; any other file
+ * (hosts.ini, hosts.cfg) is INI.
  */
 function readFile(model: InventoryModel, file: string): void {
   let text: string;
@@ -98,6 +99,15 @@ function readFile(model: InventoryModel, file: string): void {
     return;
   }
   const extension = path.extname(file).toLowerCase();
+  if (text.startsWith('#!') && (statSync(file).mode & 0o111) !== 0) {
+    model.errors.push(new InputError(`${path.basename(file)} is an inventory script (executable, starting with #!), which clamprovision does not run: save what it prints with \`ansible-inventory -i ${path.basename(file)} --list --yaml > inventory.yml\``, { file, line: 1, col: 1 }));
+    return;
+  }
+  if (extension === '.toml') {
+    // Ansible's toml plugin reads only files named *.toml; read as INI, such a file gives a page of noise
+    model.errors.push(new InputError(`${path.basename(file)} is a TOML inventory, which clamprovision does not read: convert it with \`ansible-inventory -i ${path.basename(file)} --list --yaml > inventory.yml\``, { file, line: 1, col: 1 }));
+    return;
+  }
   if (isVaultText(text)) {
     // decrypted as YAML (its values become secrets); an INI inventory encrypted whole is not read
     let data: unknown;

@@ -94,3 +94,42 @@ test('a group or host whose name is no file name has no vars file: nothing outsi
   t.is(vars(inventory, '../h').leaked, undefined);
   t.is(vars(inventory, 'h2').leaked, undefined);
 });
+
+test('an inventory script given as a file and a TOML inventory are refused with a sentence naming what they are, not read as INI', (t) => {
+  const dir = tempTree({ 'inventory.py': lines('#!/usr/bin/env python3', 'print("{}")'), 'hosts.toml': lines('[web.hosts.w1]', 'color = "blue"') });
+  chmodSync(path.join(dir, 'inventory.py'), 0o755);
+  t.deepEqual(
+    inputErrorsThrownBy(() => loadInventory(path.join(dir, 'inventory.py'), {})).map((e) => e.format().replace(`${dir}/`, '')),
+    ['inventory.py:1:1: inventory.py is an inventory script (executable, starting with #!), which clamprovision does not run: save what it prints with `ansible-inventory -i inventory.py --list --yaml > inventory.yml`'],
+  );
+  t.deepEqual(
+    inputErrorsThrownBy(() => loadInventory(path.join(dir, 'hosts.toml'), {})).map((e) => e.format().replace(`${dir}/`, '')),
+    ['hosts.toml:1:1: hosts.toml is a TOML inventory, which clamprovision does not read: convert it with `ansible-inventory -i hosts.toml --list --yaml > inventory.yml`'],
+  );
+});
+
+test('an unquoted YAML date and time is refused at its value; quoted, it is the text', (t) => {
+  const dir = tempTree({ 'hosts.yml': lines('all:', '  hosts:', '    h1:', '      built: 2017-03-07T10:20:49Z', '      day: 2017-03-07', '      quoted: "2017-03-07 10:20:49"') });
+  t.deepEqual(
+    inputErrorsThrownBy(() => loadInventory(path.join(dir, 'hosts.yml'), {})).map((e) => e.format().replace(`${dir}/`, '')),
+    [`hosts.yml:4:14: '2017-03-07T10:20:49Z' is a YAML date and time, which Ansible reads as a datetime object, not as this text: quote it ("2017-03-07T10:20:49Z") to keep the text`],
+  );
+  const fixed = tempTree({ 'hosts.yml': lines('all:', '  hosts:', '    h1:', '      built: "2017-03-07T10:20:49Z"', '      day: 2017-03-07') });
+  t.deepEqual(vars(loadInventory(path.join(fixed, 'hosts.yml'), {}), 'h1'), { built: '2017-03-07T10:20:49Z', day: '2017-03-07' });
+});
+
+test('a value tagged !unsafe is taken literally: neither {{ }} nor ${NAME} in it is resolved; untagged, both are', (t) => {
+  const dir = tempTree({
+    'hosts.yml': lines('all:', '  hosts:', '    h1:', "      zabbix: !unsafe 'net.if.out[{#IFNAME}] {{ raw }}'", "      home: !unsafe '${HOME}'", '      items: [!unsafe "{{ x }}", "{{ inventory_hostname }}"]', '      name: "{{ inventory_hostname }}"'),
+    'group_vars/all.yml': lines('shell_path: !unsafe ${PATH}'),
+  });
+  t.deepEqual(vars(loadInventory(path.join(dir, 'hosts.yml'), { HOME: '/home/me', PATH: '/usr/bin' }), 'h1'), {
+    zabbix: 'net.if.out[{#IFNAME}] {{ raw }}',
+    home: '${HOME}',
+    items: ['{{ x }}', 'h1'],
+    name: 'h1',
+    shell_path: '${PATH}',
+  });
+  const whole = tempTree({ 'hosts.yml': lines('all:', '  hosts:', '    h1:', '      list: !unsafe [a, b]') });
+  t.regex(inputErrorsThrownBy(() => loadInventory(path.join(whole, 'hosts.yml'), {}))[0]!.format(), /hosts\.yml:4:13: !unsafe is supported on single values \(text\), not on a list or mapping/);
+});
