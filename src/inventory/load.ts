@@ -62,13 +62,14 @@ export function readInventoryModel(list: readonly string[]): InventoryModel {
   const model = new InventoryModel();
   // var files may be encrypted whole with Ansible Vault, like the inventory
   const readVars = (file: string): unknown => loadYamlFile(file, { yaml11: true });
-  list.forEach((source, index) => {
-    const directory = statSync(source, { throwIfNoEntry: false })?.isDirectory() ?? false;
-    if (directory) readDirectory(model, source);
+  const isDirectory = (source: string): boolean => statSync(source, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  for (const source of list) {
+    if (isDirectory(source)) readDirectory(model, source);
     else readFile(model, source);
-    // Ansible looks for vars files only for the groups and hosts known once this source is read.
-    readVarsFiles(model, directory ? source : path.dirname(source), index, readVars);
-  });
+  }
+  // As Ansible's vars plugins run on demand (RUN_VARS_PLUGINS), once every source is read: each
+  // source's group_vars/ and host_vars/ apply to the groups and hosts of all of them.
+  list.forEach((source, index) => readVarsFiles(model, isDirectory(source) ? source : path.dirname(source), index, readVars));
   return model;
 }
 

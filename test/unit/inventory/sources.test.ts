@@ -133,3 +133,11 @@ test('a value tagged !unsafe is taken literally: neither {{ }} nor ${NAME} in it
   const whole = tempTree({ 'hosts.yml': lines('all:', '  hosts:', '    h1:', '      list: !unsafe [a, b]') });
   t.regex(inputErrorsThrownBy(() => loadInventory(path.join(whole, 'hosts.yml'), {}))[0]!.format(), /hosts\.yml:4:13: !unsafe is supported on single values \(text\), not on a list or mapping/);
 });
+
+// Checked with ansible-inventory -i a/hosts -i b/hosts --list (ansible-core 2.14, vars plugins run on demand).
+test("one inventory's group_vars and host_vars apply to groups and hosts that only a later inventory defines", (t) => {
+  const dir = tempTree({ 'a/hosts': lines('[web]', 'h1'), 'a/group_vars/db.yml': 'x: from-a\n', 'a/host_vars/h2.yml': 'y: from-a\n', 'b/hosts': lines('[db]', 'h1', 'h2') });
+  const inventory = loadInventory([path.join(dir, 'a/hosts'), path.join(dir, 'b/hosts')], {});
+  t.deepEqual(vars(inventory, 'h1'), { x: 'from-a' });
+  t.deepEqual(vars(inventory, 'h2'), { x: 'from-a', y: 'from-a' });
+});
