@@ -67,11 +67,10 @@ function groupEntries(model: InventoryModel): Record<string, InventoryListGroup>
     }
     entries[group.name] = { hosts, children: [...group.children] };
   }
-  for (const entry of Object.values(entries)) {
-    if (entry.hosts?.length === 0) delete entry.hosts;
-    if (entry.children?.length === 0) delete entry.children;
-  }
-  return entries;
+  // keys in ansible-inventory's (sorted) order: children, then hosts; empty ones left out
+  return Object.fromEntries(
+    Object.entries(entries).map(([name, entry]) => [name, { ...(entry.children?.length ? { children: entry.children } : {}), ...(entry.hosts?.length ? { hosts: entry.hosts } : {}) }]),
+  );
 }
 
 /**
