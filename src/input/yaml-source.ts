@@ -18,6 +18,7 @@ import {
 import { InputError, throwIfAny, type SourceLocation } from '../core/errors.js';
 import { decryptVaultFile, VAULT_TAG, VaultCiphertext, decryptVaultValue } from './vault-values.js';
 import { readInputText } from './read-text.js';
+import { PYYAML_DATETIME, pythonDateTimeText } from './yaml-datetime.js';
 
 /**
  * YAML with positions. The plain JS objects and arrays built here are keys of a WeakMap that
@@ -30,9 +31,11 @@ interface Positions {
   self?: SourceLocation;
   values: Map<string | number, SourceLocation>;
   keys: Map<string, SourceLocation>;
-  /** The keys whose values are tagged `!unsafe`: text never templated. */
-  unsafe?: Set<string | number>;
+  /** What some values are beyond their text: `!unsafe` ones (never templated), YAML dates and times. */
+  marks?: Map<string | number, ValueMark>;
 }
+
+export type ValueMark = 'unsafe' | 'datetime';
 
 /** The text of an `!unsafe` value until the builder records, with its container, that it is one. */
 class UnsafeText {
@@ -46,19 +49,25 @@ const UNSAFE_TAG: ScalarTag = {
   resolve: (text) => new UnsafeText(text),
 };
 
-/** Records that `container[key]` holds an `!unsafe` value (for copies the program makes). */
-export function markUnsafe(container: object, key: string | number): void {
+/** Records what `container[key]` is (for copies the program makes); undefined removes the mark. */
+export function markValue(container: object, key: string | number, mark: ValueMark | undefined): void {
   let positions = registry.get(container);
   if (!positions) {
+    if (mark === undefined) return;
     positions = { values: new Map(), keys: new Map() };
     registry.set(container, positions);
   }
-  (positions.unsafe ??= new Set()).add(key);
+  if (mark === undefined) positions.marks?.delete(key);
+  else (positions.marks ??= new Map()).set(key, mark);
+}
+
+export function valueMark(container: object, key: string | number): ValueMark | undefined {
+  return registry.get(container)?.marks?.get(key);
 }
 
 /** True when `container[key]` was written with Ansible's `!unsafe` tag. */
 export function isUnsafeValue(container: object, key: string | number): boolean {
-  return registry.get(container)?.unsafe?.has(key) ?? false;
+  return valueMark(container, key) === 'unsafe';
 }
 
 const registry = new WeakMap<object, Positions>();
@@ -117,8 +126,7 @@ export function spreadLocated(...layers: Array<object | null | undefined>): Reco
       const location = locate(layer, key);
       if (location) registerLocation(merged, key, location);
       else registry.get(merged)?.values.delete(key);
-      if (isUnsafeValue(layer, key)) markUnsafe(merged, key);
-      else registry.get(merged)?.unsafe?.delete(key);
+      markValue(merged, key, valueMark(layer, key));
     }
   }
   return merged;
@@ -127,8 +135,8 @@ export function spreadLocated(...layers: Array<object | null | undefined>): Reco
 export interface YamlOptions {
   /**
    * YAML 1.1 as PyYAML reads it, for the files Ansible reads (inventories, group_vars, host_vars):
-   * yes/no/on/off are booleans, 0755 is octal, 1:30 is sexagesimal; dates stay text; an unquoted
-   * date and time (2017-03-07T10:20:49Z) is refused.
+   * yes/no/on/off are booleans, 0755 is octal, 1:30 is sexagesimal; dates stay text; a date and time
+   * (2017-03-07T10:20:49Z) is the text Python's str() gives the datetime: 2017-03-07 10:20:49+00:00.
    */
   yaml11?: boolean;
 }
@@ -138,7 +146,7 @@ export function cloneLocated<T extends object>(container: T): T {
   const copy = (Array.isArray(container) ? [...container] : {}) as T;
   if (!Array.isArray(container)) for (const [key, value] of Object.entries(container)) define(copy as Record<string, unknown>, key, value);
   const positions = registry.get(container);
-  if (positions) registry.set(copy, { self: positions.self, values: new Map(positions.values), keys: new Map(positions.keys), unsafe: positions.unsafe && new Set(positions.unsafe) });
+  if (positions) registry.set(copy, { self: positions.self, values: new Map(positions.values), keys: new Map(positions.keys), marks: positions.marks && new Map(positions.marks) });
   return copy;
 }
 
@@ -168,10 +176,8 @@ function pyyamlFloat(text: string): number {
 }
 
 const TIMESTAMP_TAG = 'tag:yaml.org,2002:timestamp';
-/** PyYAML's timestamp resolver, the forms with a time of day (a date alone stays text, as Ansible lists it). */
-const PYYAML_DATETIME = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?$/;
 
-/** A YAML 1.1 date and time, refused where it is written (see PlainBuilder). */
+/** A YAML 1.1 date and time, until the builder makes Python's text of it where its position is known. */
 class YamlDateTime {
   constructor(readonly text: string) {}
 }
@@ -295,11 +301,12 @@ class PlainBuilder {
       if (node.value instanceof VaultCiphertext) return decryptVaultValue(node.value, this.start(node), this.errors);
       if (node.value instanceof UnsafeText) return node.value.text;
       if (node.value instanceof YamlDateTime) {
-        // PyYAML makes a datetime of it, which Ansible writes as 2017-03-07T10:20:49+00:00 in
-        // ansible-inventory and as 2017-03-07 10:20:49+00:00 in templates: no one text is right.
-        const message = `'${node.value.text}' is a YAML date and time, which Ansible reads as a datetime object, not as this text: quote it ("${node.value.text}") to keep the text`;
-        this.errors.push(new InputError(message, this.start(node)));
-        return null;
+        try {
+          return pythonDateTimeText(node.value.text);
+        } catch (error) {
+          this.errors.push(new InputError(`${(error as Error).message}: quote it to keep it as text`, this.start(node)));
+          return null;
+        }
       }
       if (typeof node.value === 'string' && node.value.length > MAX_STRING_LENGTH) {
         this.errors.push(new InputError(`a value of ${node.value.length} characters: at most ${MAX_STRING_LENGTH} are allowed`, this.start(node)));
@@ -314,7 +321,8 @@ class PlainBuilder {
       node.items.forEach((item, index) => {
         const location = this.start(item as YamlNode) ?? positions.self;
         if (location) positions.values.set(index, location);
-        if (this.isUnsafe(item as YamlNode)) (positions.unsafe ??= new Set()).add(index);
+        const mark = this.mark(item as YamlNode);
+        if (mark) (positions.marks ??= new Map()).set(index, mark);
         array.push(this.build(item as YamlNode));
       });
       return array;
@@ -347,7 +355,8 @@ class PlainBuilder {
         const valueLocation = isScalar(valueNode) && valueNode.value === null && valueNode.source === '' ? keyLocation : (this.start(valueNode) ?? keyLocation);
         positions.keys.set(key, keyLocation);
         positions.values.set(key, valueLocation);
-        if (this.isUnsafe(valueNode)) (positions.unsafe ??= new Set()).add(key);
+        const mark = this.mark(valueNode);
+        if (mark) (positions.marks ??= new Map()).set(key, mark);
         define(object, key, this.build(valueNode));
       }
       for (const merge of merges) this.applyMerge(object, positions, merge);
@@ -370,7 +379,8 @@ class PlainBuilder {
       for (const [key, value] of Object.entries(source)) {
         if (Object.prototype.hasOwnProperty.call(object, key)) continue;
         define(object, key, value);
-        if (isUnsafeValue(source, key)) (positions.unsafe ??= new Set()).add(key);
+        const mark = valueMark(source, key);
+        if (mark) (positions.marks ??= new Map()).set(key, mark);
         const valueLocation = locate(source, key);
         const keyLocation = locateKey(source, key);
         if (valueLocation) positions.values.set(key, valueLocation);
@@ -379,10 +389,12 @@ class PlainBuilder {
     }
   }
 
-  /** An `!unsafe` scalar, directly or through an alias. */
-  private isUnsafe(node: YamlNode | null | undefined): boolean {
+  /** What an `!unsafe` scalar or a date and time is, directly or through an alias. */
+  private mark(node: YamlNode | null | undefined): ValueMark | undefined {
     const target = node && isAlias(node) ? (node.resolve(this.doc) as YamlNode | undefined) : node;
-    return isScalar(target) && target.value instanceof UnsafeText;
+    if (!isScalar(target)) return undefined;
+    if (target.value instanceof UnsafeText) return 'unsafe';
+    return target.value instanceof YamlDateTime ? 'datetime' : undefined;
   }
 
   private register(container: object, node: YamlNode): Positions {

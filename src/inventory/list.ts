@@ -1,6 +1,7 @@
 import { throwIfAny } from '../core/errors.js';
 import { SECRET_MASK, secrets } from '../core/secrets.js';
-import { isUnsafeValue } from '../input/yaml-source.js';
+import { isoDateTimeText } from '../input/yaml-datetime.js';
+import { valueMark } from '../input/yaml-source.js';
 import { PASSWORD_VARIABLES } from './connection.js';
 import { readInventoryModel } from './load.js';
 import type { InventoryModel, Vars } from './model.js';
@@ -75,7 +76,7 @@ function groupEntries(model: InventoryModel): Record<string, InventoryListGroup>
 
 /**
  * The variables as ansible-inventory writes them: plain JSON data, keys sorted, and a value tagged
- * `!unsafe` as `{"__ansible_unsafe": TEXT}`.
+ * `!unsafe` as `{"__ansible_unsafe": TEXT}`, a YAML date and time in ISO form.
  */
 function listedVars(vars: Vars): Vars {
   return listed(vars) as Vars;
@@ -83,7 +84,11 @@ function listedVars(vars: Vars): Vars {
 
 function listed(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return JSON.parse(JSON.stringify(value ?? null)) as unknown;
-  const item = (key: string | number, child: unknown): unknown => (typeof child === 'string' && isUnsafeValue(value, key) ? { __ansible_unsafe: child } : listed(child));
+  const item = (key: string | number, child: unknown): unknown => {
+    if (typeof child !== 'string') return listed(child);
+    const mark = valueMark(value, key);
+    return mark === 'unsafe' ? { __ansible_unsafe: child } : mark === 'datetime' ? isoDateTimeText(child) : child;
+  };
   if (Array.isArray(value)) return value.map((child, index) => item(index, child));
   const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return Object.fromEntries(entries.map(([key, child]) => [key, item(key, child)]));
