@@ -19,8 +19,9 @@ export type InventoryList = { _meta: { hostvars: Record<string, Vars> } } & Reco
  * group with its direct hosts and child groups (`all` with its children only, hosts in no group in
  * `ungrouped`; a group with neither is left out) and each host's merged variables, by Ansible's
  * precedence, with the values as written: `{{ … }}` and `${NAME}` are not resolved, as
- * ansible-inventory does not resolve them; `!unsafe` values are marked as it marks them. Keys are sorted, as ansible-inventory sorts them. The
- * values are real (vault values decrypted): print the list only through renderInventoryList.
+ * ansible-inventory does not resolve them; `!unsafe` values are marked as it marks them. Keys are
+ * sorted, as ansible-inventory sorts them. The values are real (vault values decrypted): print the
+ * list only through renderInventoryList.
  * Throws the input errors (file:line:col) of the sources.
  */
 export function listInventory(sources: readonly string[]): InventoryList {
@@ -104,7 +105,8 @@ function maskedVars(vars: Vars): Vars {
   const result: Vars = { ...vars };
   for (const name of PASSWORD_VARIABLES) {
     const value = result[name];
-    if ((typeof value === 'string' && !isReference(value)) || typeof value === 'number') result[name] = SECRET_MASK;
+    const text = isRecord(value) && typeof value.__ansible_unsafe === 'string' ? value.__ansible_unsafe : value;
+    if ((typeof text === 'string' && !isReference(text)) || typeof text === 'number') result[name] = SECRET_MASK;
   }
   if (isRecord(result.auth)) result.auth = maskedAuth(result.auth);
   if (Array.isArray(result.services)) result.services = result.services.map(maskedService);

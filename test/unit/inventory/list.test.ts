@@ -105,10 +105,11 @@ test('the rendered list masks every secret: the connection and sudo passwords, v
       '          auth: {users: {alice: alice-Password-3}}',
       '    h2:',
       '      ansible_password: "{{ vault_ssh_password }}"',
+      "      ansible_become_password: !unsafe 'unsafe-Password-{{5'",
     ),
   });
   const output = renderInventoryList(listInventory([path.join(dir, 'inventory.yml')]));
-  for (const secret of ['ssh-Password-1', '424242', 'S3cret-become-pw!', 'app-Secret-Key-9', 'alice-Password-3']) t.false(output.includes(secret), secret);
+  for (const secret of ['ssh-Password-1', 'unsafe-Password', '424242', 'S3cret-become-pw!', 'app-Secret-Key-9', 'alice-Password-3']) t.false(output.includes(secret), secret);
   const vars = (JSON.parse(output) as { _meta: { hostvars: Record<string, Record<string, unknown>> } })._meta.hostvars.h1!;
   t.is(vars.ansible_password, '********');
   t.is(vars.ansible_become_password, '********');
