@@ -156,6 +156,16 @@ async function main(argv: string[]): Promise<number> {
     const { releases } = await import('./commands/releases.js');
     exitCode = await releases({ ...options, inventory });
   });
+  addVaultOptions(
+    program
+      .command('inventory')
+      .argument('<inventory...>', 'inventories: files or directories, merged in order')
+      .description('print the inventory as `ansible-inventory --list` does (JSON: groups, _meta.hostvars), secrets masked')
+      .option('--list', 'every group and host with its merged variables', false),
+  ).action(async (inventory: string[], options: { list: boolean }) => {
+    const { inventoryList } = await import('./commands/inventory-list.js');
+    exitCode = inventoryList(inventory, options);
+  });
   program
     .command('init')
     .description('interactive first-time wizard that writes an inventory')

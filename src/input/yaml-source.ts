@@ -18,6 +18,7 @@ import {
 import { InputError, throwIfAny, type SourceLocation } from '../core/errors.js';
 import { decryptVaultFile, VAULT_TAG, VaultCiphertext, decryptVaultValue } from './vault-values.js';
 import { readInputText } from './read-text.js';
+import { PYYAML_DATETIME, pythonDateTimeText } from './yaml-datetime.js';
 
 /**
  * YAML with positions. The plain JS objects and arrays built here are keys of a WeakMap that
@@ -30,6 +31,43 @@ interface Positions {
   self?: SourceLocation;
   values: Map<string | number, SourceLocation>;
   keys: Map<string, SourceLocation>;
+  /** What some values are beyond their text: `!unsafe` ones (never templated), YAML dates and times. */
+  marks?: Map<string | number, ValueMark>;
+}
+
+export type ValueMark = 'unsafe' | 'datetime';
+
+/** The text of an `!unsafe` value until the builder records, with its container, that it is one. */
+class UnsafeText {
+  constructor(readonly text: string) {}
+}
+
+/** Ansible's `!unsafe`: a string taken literally, never templated (`{{ }}` in it stays as written). */
+const UNSAFE_TAG: ScalarTag = {
+  tag: '!unsafe',
+  identify: (value) => value instanceof UnsafeText,
+  resolve: (text) => new UnsafeText(text),
+};
+
+/** Records what `container[key]` is (for copies the program makes); undefined removes the mark. */
+export function markValue(container: object, key: string | number, mark: ValueMark | undefined): void {
+  let positions = registry.get(container);
+  if (!positions) {
+    if (mark === undefined) return;
+    positions = { values: new Map(), keys: new Map() };
+    registry.set(container, positions);
+  }
+  if (mark === undefined) positions.marks?.delete(key);
+  else (positions.marks ??= new Map()).set(key, mark);
+}
+
+export function valueMark(container: object, key: string | number): ValueMark | undefined {
+  return registry.get(container)?.marks?.get(key);
+}
+
+/** True when `container[key]` was written with Ansible's `!unsafe` tag. */
+export function isUnsafeValue(container: object, key: string | number): boolean {
+  return valueMark(container, key) === 'unsafe';
 }
 
 const registry = new WeakMap<object, Positions>();
@@ -88,6 +126,7 @@ export function spreadLocated(...layers: Array<object | null | undefined>): Reco
       const location = locate(layer, key);
       if (location) registerLocation(merged, key, location);
       else registry.get(merged)?.values.delete(key);
+      markValue(merged, key, valueMark(layer, key));
     }
   }
   return merged;
@@ -96,7 +135,8 @@ export function spreadLocated(...layers: Array<object | null | undefined>): Reco
 export interface YamlOptions {
   /**
    * YAML 1.1 as PyYAML reads it, for the files Ansible reads (inventories, group_vars, host_vars):
-   * yes/no/on/off are booleans, 0755 is octal, 1:30 is sexagesimal; dates stay text.
+   * yes/no/on/off are booleans, 0755 is octal, 1:30 is sexagesimal; dates stay text; a date and time
+   * (2017-03-07T10:20:49Z) is the text Python's str() gives the datetime: 2017-03-07 10:20:49+00:00.
    */
   yaml11?: boolean;
 }
@@ -106,7 +146,7 @@ export function cloneLocated<T extends object>(container: T): T {
   const copy = (Array.isArray(container) ? [...container] : {}) as T;
   if (!Array.isArray(container)) for (const [key, value] of Object.entries(container)) define(copy as Record<string, unknown>, key, value);
   const positions = registry.get(container);
-  if (positions) registry.set(copy, { self: positions.self, values: new Map(positions.values), keys: new Map(positions.keys) });
+  if (positions) registry.set(copy, { self: positions.self, values: new Map(positions.values), keys: new Map(positions.keys), marks: positions.marks && new Map(positions.marks) });
   return copy;
 }
 
@@ -135,20 +175,28 @@ function pyyamlFloat(text: string): number {
   return sign * Number.parseFloat(value);
 }
 
+const TIMESTAMP_TAG = 'tag:yaml.org,2002:timestamp';
+
+/** A YAML 1.1 date and time, until the builder makes Python's text of it where its position is known. */
+class YamlDateTime {
+  constructor(readonly text: string) {}
+}
+
 // The yaml library's YAML 1.1 also reads y and n as booleans, and `.` and 1e3 as floats; PyYAML does not.
 function pyyamlTags(tags: Array<ScalarTag | CollectionTag>): Array<ScalarTag | CollectionTag> {
   const kept = tags.filter((tag) => tag.tag !== BOOL_TAG && tag.tag !== FLOAT_TAG && tag.tag !== 'tag:yaml.org,2002:timestamp');
   const bool = (value: boolean, test: RegExp): ScalarTag => ({ tag: BOOL_TAG, default: true, test, identify: (v) => v === value, resolve: () => value });
   const float: ScalarTag = { tag: FLOAT_TAG, default: true, test: PYYAML_FLOAT, identify: (v) => typeof v === 'number' && !Number.isInteger(v), resolve: pyyamlFloat };
-  return [...kept, bool(true, PYYAML_TRUE), bool(false, PYYAML_FALSE), float];
+  const datetime: ScalarTag = { tag: TIMESTAMP_TAG, default: true, test: PYYAML_DATETIME, identify: (v) => v instanceof YamlDateTime, resolve: (text) => new YamlDateTime(text) };
+  return [...kept, bool(true, PYYAML_TRUE), bool(false, PYYAML_FALSE), float, datetime];
 }
 
 export function parseYamlText(text: string, file: string, options: YamlOptions = {}): unknown {
   const lineCounter = new LineCounter();
   // !vault values are decrypted below; an unknown tag is an error
   const tags = options.yaml11
-    ? ({ version: '1.1', customTags: (defaults: Tags) => [...pyyamlTags(defaults as Array<ScalarTag | CollectionTag>), VAULT_TAG] } as const)
-    : { customTags: [VAULT_TAG] };
+    ? ({ version: '1.1', customTags: (defaults: Tags) => [...pyyamlTags(defaults as Array<ScalarTag | CollectionTag>), VAULT_TAG, UNSAFE_TAG] } as const)
+    : { customTags: [VAULT_TAG, UNSAFE_TAG] };
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, merge: true, prettyErrors: false, ...tags });
   const at = (offset: number): SourceLocation => ({ file, ...lineCounter.linePos(offset) });
 
@@ -158,7 +206,12 @@ export function parseYamlText(text: string, file: string, options: YamlOptions =
   for (const warning of doc.warnings) {
     if (warning.code !== 'TAG_RESOLVE_FAILED') continue;
     const tag = text.slice(warning.pos[0], warning.pos[1]);
-    const message = tag === '!vault' ? 'an Ansible Vault value (!vault) must be a string: `!vault |` followed by the encrypted text' : `unknown YAML tag '${tag}'`;
+    const message =
+      tag === '!vault'
+        ? 'an Ansible Vault value (!vault) must be a string: `!vault |` followed by the encrypted text'
+        : tag === '!unsafe'
+          ? '!unsafe is supported on single values (text), not on a list or mapping: tag each value in it'
+          : `unknown YAML tag '${tag}'`;
     errors.push(new InputError(message, at(warning.pos[0])));
   }
   let value: unknown;
@@ -246,6 +299,15 @@ class PlainBuilder {
     if (this.built.has(node)) return this.built.get(node);
     if (isScalar(node)) {
       if (node.value instanceof VaultCiphertext) return decryptVaultValue(node.value, this.start(node), this.errors);
+      if (node.value instanceof UnsafeText) return node.value.text;
+      if (node.value instanceof YamlDateTime) {
+        try {
+          return pythonDateTimeText(node.value.text);
+        } catch (error) {
+          this.errors.push(new InputError(`${(error as Error).message}: quote it to keep it as text`, this.start(node)));
+          return null;
+        }
+      }
       if (typeof node.value === 'string' && node.value.length > MAX_STRING_LENGTH) {
         this.errors.push(new InputError(`a value of ${node.value.length} characters: at most ${MAX_STRING_LENGTH} are allowed`, this.start(node)));
         return null;
@@ -259,6 +321,8 @@ class PlainBuilder {
       node.items.forEach((item, index) => {
         const location = this.start(item as YamlNode) ?? positions.self;
         if (location) positions.values.set(index, location);
+        const mark = this.mark(item as YamlNode);
+        if (mark) (positions.marks ??= new Map()).set(index, mark);
         array.push(this.build(item as YamlNode));
       });
       return array;
@@ -291,6 +355,8 @@ class PlainBuilder {
         const valueLocation = isScalar(valueNode) && valueNode.value === null && valueNode.source === '' ? keyLocation : (this.start(valueNode) ?? keyLocation);
         positions.keys.set(key, keyLocation);
         positions.values.set(key, valueLocation);
+        const mark = this.mark(valueNode);
+        if (mark) (positions.marks ??= new Map()).set(key, mark);
         define(object, key, this.build(valueNode));
       }
       for (const merge of merges) this.applyMerge(object, positions, merge);
@@ -313,12 +379,22 @@ class PlainBuilder {
       for (const [key, value] of Object.entries(source)) {
         if (Object.prototype.hasOwnProperty.call(object, key)) continue;
         define(object, key, value);
+        const mark = valueMark(source, key);
+        if (mark) (positions.marks ??= new Map()).set(key, mark);
         const valueLocation = locate(source, key);
         const keyLocation = locateKey(source, key);
         if (valueLocation) positions.values.set(key, valueLocation);
         if (keyLocation) positions.keys.set(key, keyLocation);
       }
     }
+  }
+
+  /** What an `!unsafe` scalar or a date and time is, directly or through an alias. */
+  private mark(node: YamlNode | null | undefined): ValueMark | undefined {
+    const target = node && isAlias(node) ? (node.resolve(this.doc) as YamlNode | undefined) : node;
+    if (!isScalar(target)) return undefined;
+    if (target.value instanceof UnsafeText) return 'unsafe';
+    return target.value instanceof YamlDateTime ? 'datetime' : undefined;
   }
 
   private register(container: object, node: YamlNode): Positions {

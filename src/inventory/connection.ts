@@ -25,6 +25,9 @@ const NAMES = {
   sshArgs: ['ansible_ssh_common_args', 'ansible_ssh_extra_args'],
 } as const;
 
+/** The variables that hold a connection or sudo password (secrets in every output). */
+export const PASSWORD_VARIABLES: readonly string[] = [...NAMES.password, ...NAMES.becomePassword];
+
 const BOOLEANS: Record<string, boolean> = { true: true, yes: true, on: true, '1': true, false: false, no: false, off: false, '0': false };
 
 /** Connection settings of one host from its merged variables; errors point at the offending value. */

@@ -1,6 +1,6 @@
 import { InputError } from '../core/errors.js';
 import { isSecretName, secrets } from '../core/secrets.js';
-import { locate, MAX_STRING_LENGTH } from '../input/yaml-source.js';
+import { isUnsafeValue, locate, MAX_STRING_LENGTH } from '../input/yaml-source.js';
 
 // A value that is exactly `${NAME}` is replaced from the environment; `$${NAME}` is the literal text
 // `${NAME}`. Inside longer text (`/opt/bin:${PATH}`) nothing is replaced: Ansible keeps such values
@@ -16,7 +16,7 @@ export function substituteEnvironment(root: unknown, env: NodeJS.ProcessEnv): In
   const errors: InputError[] = [];
   const visit = (container: Record<string, unknown> | unknown[]): void => {
     for (const [key, value] of Object.entries(container)) {
-      if (typeof value === 'string') {
+      if (typeof value === 'string' && !isUnsafeValue(container, Array.isArray(container) ? Number(key) : key)) {
         const replaced = substitute(value, env, (name) => {
           errors.push(new InputError(`environment variable ${name} is not set (referenced as \${${name}})`, locate(container, Array.isArray(container) ? Number(key) : key)));
         });

@@ -25,16 +25,7 @@ const YAML_EXTENSIONS = ['.yml', '.yaml', '.json'];
  */
 export function loadInventory(sources: string | readonly string[], env: NodeJS.ProcessEnv = process.env): Inventory {
   const list = typeof sources === 'string' ? [sources] : [...sources];
-  const model = new InventoryModel();
-  // var files may be encrypted whole with Ansible Vault, like the inventory
-  const readVars = (file: string): unknown => loadYamlFile(file, { yaml11: true });
-  list.forEach((source, index) => {
-    const directory = statSync(source, { throwIfNoEntry: false })?.isDirectory() ?? false;
-    if (directory) readDirectory(model, source);
-    else readFile(model, source);
-    // Ansible looks for vars files only for the groups and hosts known once this source is read.
-    readVarsFiles(model, directory ? source : path.dirname(source), index, readVars);
-  });
+  const model = readInventoryModel(list);
   model.errors.push(...substituteEnvironment(model.variableLayers(), env));
   throwIfAny(model.errors);
 
@@ -62,6 +53,26 @@ export function loadInventory(sources: string | readonly string[], env: NodeJS.P
   return { file: first, sources: list, dir, hosts, groups: model.membership() };
 }
 
+/**
+ * The groups, hosts and variables of the inventory sources as written: every file read, with the
+ * group_vars/ and host_vars/ beside each, nothing from the environment or templates resolved yet.
+ * What cannot be read as Ansible reads it is in model.errors (file:line:col), for the caller to throw.
+ */
+export function readInventoryModel(list: readonly string[]): InventoryModel {
+  const model = new InventoryModel();
+  // var files may be encrypted whole with Ansible Vault, like the inventory
+  const readVars = (file: string): unknown => loadYamlFile(file, { yaml11: true });
+  const isDirectory = (source: string): boolean => statSync(source, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  for (const source of list) {
+    if (isDirectory(source)) readDirectory(model, source);
+    else readFile(model, source);
+  }
+  // As Ansible's vars plugins run on demand (RUN_VARS_PLUGINS), once every source is read: each
+  // source's group_vars/ and host_vars/ apply to the groups and hosts of all of them.
+  list.forEach((source, index) => readVarsFiles(model, isDirectory(source) ? source : path.dirname(source), index, readVars));
+  return model;
+}
+
 /** Every file of an inventory directory in sorted order, subdirectories included, as Ansible reads it. */
 function readDirectory(model: InventoryModel, dir: string): void {
   for (const entry of readdirSync(dir).sort()) {
@@ -77,7 +88,8 @@ function readDirectory(model: InventoryModel, dir: string): void {
 
 /**
  * One inventory file, told apart as Ansible does: .yml/.yaml/.json are YAML; a file without an
- * extension is YAML when it reads as a mapping, INI otherwise; any other file (hosts.ini, hosts.cfg) is INI.
+ * extension is YAML when it reads as a mapping, INI otherwise; .toml is refused; any other file
+ * (hosts.ini, hosts.cfg) is INI.
  */
 function readFile(model: InventoryModel, file: string): void {
   let text: string;
@@ -88,6 +100,15 @@ function readFile(model: InventoryModel, file: string): void {
     return;
   }
   const extension = path.extname(file).toLowerCase();
+  if (text.startsWith('#!') && (statSync(file).mode & 0o111) !== 0) {
+    model.errors.push(new InputError(`${path.basename(file)} is an inventory script (executable, starting with #!), which clamprovision does not run: save what it prints with \`ansible-inventory -i ${path.basename(file)} --list --yaml > inventory.yml\``, { file, line: 1, col: 1 }));
+    return;
+  }
+  if (extension === '.toml') {
+    // Ansible's toml plugin reads only files named *.toml; read as INI, such a file gives a page of noise
+    model.errors.push(new InputError(`${path.basename(file)} is a TOML inventory, which clamprovision does not read: convert it with \`ansible-inventory -i ${path.basename(file)} --list --yaml > inventory.yml\``, { file, line: 1, col: 1 }));
+    return;
+  }
   if (isVaultText(text)) {
     // decrypted as YAML (its values become secrets); an INI inventory encrypted whole is not read
     let data: unknown;

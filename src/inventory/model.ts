@@ -1,5 +1,5 @@
 import { InputError, type SourceLocation } from '../core/errors.js';
-import { spreadLocated } from '../input/yaml-source.js';
+import { cloneLocated, spreadLocated } from '../input/yaml-source.js';
 import { MAX_HOSTS } from './host-range.js';
 
 export type Vars = Record<string, unknown>;
@@ -139,8 +139,8 @@ export class InventoryModel {
     const host = this.hosts.get(name)!;
     const [all, ...groups] = this.groupsOf(name);
     return spreadLocated(
-      ...all!.vars,
-      ...groups.flatMap((group) => group.vars),
+      ...all!.vars.map(withoutPriority),
+      ...groups.flatMap((group) => group.vars.map(withoutPriority)),
       ...bySource(all!.fileVars),
       ...bySourceThenGroup(groups),
       ...host.vars,
@@ -167,6 +167,17 @@ export class InventoryModel {
     }
     return result;
   }
+}
+
+/**
+ * A group's variables without ansible_group_priority: written in an inventory it sets the group's
+ * priority and is no variable (Ansible's Group.set_variable); in group_vars/ it is an ordinary one.
+ */
+function withoutPriority(vars: Vars): Vars {
+  if (!Object.prototype.hasOwnProperty.call(vars, 'ansible_group_priority')) return vars;
+  const copy = cloneLocated(vars);
+  delete copy.ansible_group_priority;
+  return copy;
 }
 
 function compare(a: string, b: string): number {

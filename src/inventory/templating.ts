@@ -1,6 +1,6 @@
 import { InputError, type SourceLocation } from '../core/errors.js';
 import { isSecretName, secrets } from '../core/secrets.js';
-import { cloneLocated, locate, registerLocation } from '../input/yaml-source.js';
+import { cloneLocated, isUnsafeValue, locate, registerLocation } from '../input/yaml-source.js';
 import type { Vars } from './model.js';
 import { EMBEDDED_EXPRESSION, WHOLE_EXPRESSION } from '../core/expression-syntax.js';
 
@@ -9,7 +9,7 @@ import { EMBEDDED_EXPRESSION, WHOLE_EXPRESSION } from '../core/expression-syntax
  * variable of the same host, itself resolved), `{{ inventory_hostname }}`, `{{ inventory_hostname_short }}`
  * and `{{ lookup('env', 'NAME') }}`. A value that is one such expression keeps the type of what it
  * names; inside text it is joined in. Anything else (filters, tests, `{% %}`, other lookups) is an
- * error at its value, never taken literally. Returns the host's variables with every template
+ * error at its value, never taken literally; a value tagged `!unsafe` is taken literally. Returns the host's variables with every template
  * resolved; the inventory's objects are not changed (group variables are shared by hosts).
  */
 export function resolveTemplates(host: string, vars: Vars, env: NodeJS.ProcessEnv, errors: InputError[]): Vars {
@@ -53,7 +53,7 @@ class HostTemplates {
 
   /** The value with its templates resolved; containers are copied only where something changed. */
   private value(value: unknown, container: object, key: string | number, top: string): unknown {
-    if (typeof value === 'string') return this.text(value, top, locate(container, key));
+    if (typeof value === 'string') return isUnsafeValue(container, key) ? value : this.text(value, top, locate(container, key));
     if (typeof value !== 'object' || value === null) return value;
     let copy: Record<string | number, unknown> | undefined;
     for (const [childKey, child] of Object.entries(value)) {

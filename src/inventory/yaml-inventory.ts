@@ -38,10 +38,9 @@ class YamlInventoryReader {
   }
 
   readTopLevel(data: Vars): void {
-    for (const [name, definition] of Object.entries(data)) {
-      // Top-level groups other than `all` are its children, as in Ansible.
-      this.readGroup(name, definition, data, name === 'all' ? undefined : 'all');
-    }
+    // A top-level group is below `all` (it is in every host's groups); as in Ansible, it is not made a
+    // child of `all` here, so one that is also a child of another group stays only there.
+    for (const [name, definition] of Object.entries(data)) this.readGroup(name, definition, data, undefined);
   }
 
   private readGroup(name: string, definition: unknown, container: Vars, parent: string | undefined): void {

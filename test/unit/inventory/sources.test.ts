@@ -94,3 +94,59 @@ test('a group or host whose name is no file name has no vars file: nothing outsi
   t.is(vars(inventory, '../h').leaked, undefined);
   t.is(vars(inventory, 'h2').leaked, undefined);
 });
+
+test('an inventory script given as a file and a TOML inventory are refused with a sentence naming what they are, not read as INI', (t) => {
+  const dir = tempTree({ 'inventory.py': lines('#!/usr/bin/env python3', 'print("{}")'), 'hosts.toml': lines('[web.hosts.w1]', 'color = "blue"') });
+  chmodSync(path.join(dir, 'inventory.py'), 0o755);
+  t.deepEqual(
+    inputErrorsThrownBy(() => loadInventory(path.join(dir, 'inventory.py'), {})).map((e) => e.format().replace(`${dir}/`, '')),
+    ['inventory.py:1:1: inventory.py is an inventory script (executable, starting with #!), which clamprovision does not run: save what it prints with `ansible-inventory -i inventory.py --list --yaml > inventory.yml`'],
+  );
+  t.deepEqual(
+    inputErrorsThrownBy(() => loadInventory(path.join(dir, 'hosts.toml'), {})).map((e) => e.format().replace(`${dir}/`, '')),
+    ['hosts.toml:1:1: hosts.toml is a TOML inventory, which clamprovision does not read: convert it with `ansible-inventory -i hosts.toml --list --yaml > inventory.yml`'],
+  );
+});
+
+test('a YAML date and time is the text Python gives the datetime PyYAML makes of it; an impossible one is refused; a date stays as written', (t) => {
+  const dir = tempTree({
+    'hosts.yml': lines('all:', '  hosts:', '    h1:', '      utc: 2017-03-07T10:20:49Z', '      offset: 2001-12-14 21:59:43.10 -5', '      naive: 2001-12-14t21:59:43', '      day: 2017-03-07', '      odd: 2017-02-15 12:11:32 -0600', '      quoted: "2017-03-07T10:20:49Z"'),
+  });
+  t.deepEqual(vars(loadInventory(path.join(dir, 'hosts.yml'), {}), 'h1'), {
+    utc: '2017-03-07 10:20:49+00:00',
+    offset: '2001-12-14 21:59:43.100000-05:00',
+    naive: '2001-12-14 21:59:43',
+    day: '2017-03-07',
+    odd: '2017-02-15 12:11:32 -0600',
+    quoted: '2017-03-07T10:20:49Z',
+  });
+  const bad = tempTree({ 'hosts.yml': lines('all:', '  hosts:', '    h1:', '      when: 2017-13-07 10:20:49') });
+  t.deepEqual(
+    inputErrorsThrownBy(() => loadInventory(path.join(bad, 'hosts.yml'), {})).map((e) => e.format().replace(`${bad}/`, '')),
+    ["hosts.yml:4:13: '2017-13-07 10:20:49' is not a valid date and time: quote it to keep it as text"],
+  );
+});
+
+test('a value tagged !unsafe is taken literally: neither {{ }} nor ${NAME} in it is resolved; untagged, both are', (t) => {
+  const dir = tempTree({
+    'hosts.yml': lines('all:', '  hosts:', '    h1:', "      zabbix: !unsafe 'net.if.out[{#IFNAME}] {{ raw }}'", "      home: !unsafe '${HOME}'", '      items: [!unsafe "{{ x }}", "{{ inventory_hostname }}"]', '      name: "{{ inventory_hostname }}"'),
+    'group_vars/all.yml': lines('shell_path: !unsafe ${PATH}'),
+  });
+  t.deepEqual(vars(loadInventory(path.join(dir, 'hosts.yml'), { HOME: '/home/me', PATH: '/usr/bin' }), 'h1'), {
+    zabbix: 'net.if.out[{#IFNAME}] {{ raw }}',
+    home: '${HOME}',
+    items: ['{{ x }}', 'h1'],
+    name: 'h1',
+    shell_path: '${PATH}',
+  });
+  const whole = tempTree({ 'hosts.yml': lines('all:', '  hosts:', '    h1:', '      list: !unsafe [a, b]') });
+  t.regex(inputErrorsThrownBy(() => loadInventory(path.join(whole, 'hosts.yml'), {}))[0]!.format(), /hosts\.yml:4:13: !unsafe is supported on single values \(text\), not on a list or mapping/);
+});
+
+// Checked with ansible-inventory -i a/hosts -i b/hosts --list (ansible-core 2.14, vars plugins run on demand).
+test("one inventory's group_vars and host_vars apply to groups and hosts that only a later inventory defines", (t) => {
+  const dir = tempTree({ 'a/hosts': lines('[web]', 'h1'), 'a/group_vars/db.yml': 'x: from-a\n', 'a/host_vars/h2.yml': 'y: from-a\n', 'b/hosts': lines('[db]', 'h1', 'h2') });
+  const inventory = loadInventory([path.join(dir, 'a/hosts'), path.join(dir, 'b/hosts')], {});
+  t.deepEqual(vars(inventory, 'h1'), { x: 'from-a' });
+  t.deepEqual(vars(inventory, 'h2'), { x: 'from-a', y: 'from-a' });
+});
