@@ -94,14 +94,22 @@ function take(results: Map<string, number>, names: readonly string[]): boolean {
 
 /** The descriptions ava's TAP reporter gives a test (lib/reporters/prefix-title.js). */
 export function tapNames(base: string | null, file: string, title: string): string[] {
-  if (base === null) return [title.trim()];
+  if (base === null) return [readBackByTapParser(title.trim())];
   const parts = (file.startsWith(base) ? file.slice(base.length) : file).split('/').filter((p) => p !== '__tests__');
   const name = (parts.pop() ?? '')
     .replace(/\.spec\./, '.')
     .replace(/\.test\./, '.')
     .replace(/test-/, '')
     .replace(/\.(?:ts|js|cjs|mjs)$/, '');
-  return SEPARATORS.map((s) => [...parts, name, title].join(s).trim());
+  return SEPARATORS.map((s) => readBackByTapParser([...parts, name, title].join(s).trim()));
+}
+
+/**
+ * ava writes titles into TAP as they are, and tap-parser reads `\\` as `\` and `\#` as `#` (its
+ * unesc(), which it does not export): a title with a backslash is found under the name read back.
+ */
+function readBackByTapParser(name: string): string {
+  return name.replace(/\\\\|\\#/g, (escaped) => escaped.slice(1));
 }
 
 /** As ava's common-path-prefix: the common leading directories, ending with `/`. */

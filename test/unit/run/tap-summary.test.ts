@@ -115,6 +115,14 @@ test('census: a result under another file\'s name does not count for this file',
   t.is(census.failures, 2);
 });
 
+test('census: a title with backslashes is found although tap-parser reads "\\\\" back as "\\" (as ava writes it: unescaped)', (t) => {
+  const title = String.raw`r'a\tb' is read as "a\\tb"`;
+  const tap = parseTap(`TAP version 13\nok 1 - ok › ${title}\nok 2 - other › x\n\n1..2\n`);
+  const census = checkCensus({ root: ROOT, tap, expectedFiles: null, records: records('t/ok.test.ts', [title]).concat(records('t/other.test.ts', ['x'])) });
+  t.deepEqual(census.problems, []);
+  t.is(census.failures, 0);
+});
+
 test('tapNames and commonPathPrefix name tests as ava\'s TAP reporter does', (t) => {
   t.is(commonPathPrefix(['test/unit/a.test.ts', 'test/unit/facts/b.test.ts']), 'test/unit/');
   t.is(commonPathPrefix(['test/unit/a.test.ts', 'test/e2e/b.test.ts']), 'test/');
