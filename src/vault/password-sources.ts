@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
+import { isExecutable } from '../input/executable-file.js';
 import type { VaultPassword } from './vault-passwords.js';
 
 export interface VaultOptions {
@@ -33,15 +34,6 @@ function passwordFromFile(file: string): Buffer {
   }
   if (password.length === 0) throw new InputError(`the vault password file ${file} is empty`);
   return password;
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function trimLineBreaks(output: Buffer): Buffer {

@@ -5,10 +5,11 @@
  * expected.json, what `ansible-inventory -i … --list` printed for it (or `{"refused": MESSAGE}`).
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isExecutable } from '../../src/input/executable-file.js';
 
 export const CORPUS_DIR = fileURLToPath(new URL('../fixtures/inventory-corpus/', import.meta.url));
 
@@ -43,15 +44,6 @@ export function readExpected(entry: CorpusEntry): AnsibleAnswer {
 /** True when Debian's ansible-core (or any ansible-inventory) is on PATH. */
 export function ansibleInventoryInstalled(): boolean {
   return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir !== '' && isExecutable(path.join(dir, 'ansible-inventory')));
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
