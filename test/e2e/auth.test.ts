@@ -10,6 +10,13 @@
  * the htpasswd file and nothing else (no reload, no restart: the webservers read it per request) and
  * the old password gets 401; a second apply changes nothing; no password or hash in the output of
  * `apply --json --diff -v`.
+ *
+ * Issue 16, must-show 1 and 2 for CLAM, on the nginx host alone (one more service there, no host of
+ * its own): examples/shout under /shout behind `auth.users` (alice, bob), with the settings the README
+ * gives for trusting the webserver's users (PREAUTHHEADER = "X-Remote-User"). CLAM's own Python client
+ * runs a job with alice's credentials and CLAM names alice as the project's user; without credentials or
+ * with a wrong password the client gets 401. A client's own X-Remote-User is not believed: with other
+ * credentials CLAM sees the webserver's user, and on a public path that reaches CLAM it sees none (401).
  */
 import test, { type ExecutionContext } from 'ava';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +26,8 @@ import { BRIDGE_ADDRESS } from '../lab/state.js';
 import { startCli, type CliRun } from '../helpers/cli.js';
 import { testTempDir } from '../helpers/temp-dir.js';
 import { changedTasks, explain, hello, helloSource, httpGet, onHost, writeInventory } from './helpers.js';
+import { checkClamJob, shout, shoutCopy } from './clam-suite.js';
+import { ClamJobError, runClamJob } from '../lab/clam-client.js';
 
 type Mode = 'nginx' | 'apache-uwsgi' | 'apache-wsgi';
 const MODES: Array<{ mode: Mode; host: string }> = [
@@ -30,6 +39,7 @@ const MODES: Array<{ mode: Mode; host: string }> = [
 const FIRST = 'first-Pw-4096-x';
 const SECOND = 'second-Pw-8192-y';
 const WRONG = 'wrong-Pw-1024-z';
+const BOB = 'bob-Pw-2048-w';
 
 if (!labAvailable) test.skip(labUnavailableReason, () => {});
 
@@ -49,6 +59,13 @@ function helloWithUser(): string {
 
 const source = labAvailable ? helloWithUser() : '';
 
+/** examples/shout with the settings the README gives for a CLAM service that trusts the webserver's users. */
+function shoutTrustingTheWebserver(): string {
+  return shoutCopy({ 'shout.py': (settings) => `${settings}\nPREAUTHHEADER = "X-Remote-User"\nUSERS = None\n` });
+}
+
+const shoutSource = labAvailable ? shoutTrustingTheWebserver() : '';
+
 interface Deployment {
   mode: Mode;
   host: LabHost;
@@ -58,26 +75,39 @@ interface Deployment {
 }
 
 function inventoryOf(d: Deployment): string {
+  const clam =
+    d.mode === 'nginx'
+      ? [
+          shout('shout', '/shout', {
+            source: shoutSource,
+            // /shout/forged: a path that reaches CLAM without the webserver's user
+            auth: { users: { alice: '${AUTH_TEST_ALICE}', bob: '${AUTH_TEST_BOB}' }, public: ['/shout/static', '/shout/forged'] },
+          }),
+        ]
+      : [];
   return writeInventory([d.host], {
     webserver: d.mode,
     firewall: false,
+    // CLAM announces http://server_name/shout, which its client then follows
+    ...(d.mode === 'nginx' ? { server_name: d.host.address } : {}),
     services: [
       hello('hello', '/hello', {
         source,
         auth: { users: { alice: '${AUTH_TEST_ALICE}' }, allow_from: [`${BRIDGE_ADDRESS}/32`], public: ['/hello/open'] },
       }),
       hello('walled', '/walled', { source, auth: { users: { alice: '${AUTH_TEST_ALICE}' }, allow_from: ['192.0.2.0/24'] } }),
+      ...clam,
     ],
   });
 }
 
 function applyAuth(d: Deployment): Promise<CliRun> {
-  return startCli(['apply', inventoryOf(d), '--json', '--diff', '-v'], { env: { ...process.env, AUTH_TEST_ALICE: d.password }, timeoutMs: 30 * 60_000 }).done;
+  return startCli(['apply', inventoryOf(d), '--json', '--diff', '-v'], { env: { ...process.env, AUTH_TEST_ALICE: d.password, AUTH_TEST_BOB: BOB }, timeoutMs: 30 * 60_000 }).done;
 }
 
 /** Neither password nor a bcrypt hash in anything the CLI printed. */
 function assertNoSecret(t: ExecutionContext, run: CliRun): void {
-  for (const hidden of [FIRST, SECOND, '$2y$', '$2b$']) t.false(`${run.stdout}\n${run.stderr}`.includes(hidden), `the output shows ${hidden}`);
+  for (const hidden of [FIRST, SECOND, BOB, '$2y$', '$2b$']) t.false(`${run.stdout}\n${run.stderr}`.includes(hidden), `the output shows ${hidden}`);
 }
 
 function basic(user: string, password: string): Record<string, string> {
@@ -136,6 +166,8 @@ for (const { mode } of MODES) {
     t.is(await onHost(d.host, 'stat -c "%a %U %G" /etc/clam/hello/htpasswd'), '640 root www-data');
   });
 
+  if (mode === 'nginx') clamTests(mode);
+
   modeTest('allow_from without the address of the controller: 403, also with the right password', mode, async (t, d) => {
     const url = `http://${d.host.address}/walled/`;
     t.is((await httpGet(url)).status, 403);
@@ -149,7 +181,8 @@ for (const { mode } of MODES) {
     const changed = await applyAuth(d);
     t.is(changed.code, 0, explain(changed));
     assertNoSecret(t, changed);
-    t.deepEqual(changedTasks(changed, d.host.name).sort(), ['Webserver users of hello', 'Webserver users of walled']);
+    const withUsers = ['hello', 'walled', ...(d.mode === 'nginx' ? ['shout'] : [])];
+    t.deepEqual(changedTasks(changed, d.host.name).sort(), withUsers.map((name) => `Webserver users of ${name}`).sort());
     const url = `http://${d.host.address}/hello/x`;
     t.is((await httpGet(url, 10_000, basic('alice', FIRST))).status, 401, 'the old password is refused at once');
     t.is((await httpGet(url, 10_000, basic('alice', SECOND))).status, 200);
@@ -159,5 +192,70 @@ for (const { mode } of MODES) {
     t.is(again.code, 0, explain(again));
     assertNoSecret(t, again);
     t.deepEqual(changedTasks(again, d.host.name), [], 'the same password: every line kept');
+  });
+}
+
+function xml(user: string, password: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { Accept: 'application/xml', ...basic(user, password), ...extra };
+}
+
+async function request(method: 'PUT' | 'DELETE', url: string, headers: Record<string, string>): Promise<number> {
+  const response = await fetch(url, { method, headers, signal: AbortSignal.timeout(10_000) });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/** The user CLAM names in its answer, and the projects it lists. */
+function clamView(body: string): { user: string | undefined; projects: string[] } {
+  const user = /<clam\b[^>]*\buser="([^"]*)"/.exec(body)?.[1];
+  const projects = [...body.matchAll(/<project\b[^>]*>([^<]*)<\/project>/g)].map((match) => match[1]!);
+  return { user, projects };
+}
+
+/** CLAM (examples/shout, PREAUTHHEADER = "X-Remote-User") behind the webserver's users. */
+function clamTests(mode: Mode): void {
+  modeTest("CLAM's client runs a job with credentials and CLAM names the webserver's user; without them, or with a wrong password, 401", mode, async (t, d) => {
+    const base = `http://${d.host.address}/shout`;
+    const job = await checkClamJob(t, base, { user: 'alice', password: d.password });
+    t.is(job.user, 'alice', "CLAM's user is the one the webserver authenticated");
+    for (const credentials of [undefined, { user: 'alice', password: WRONG }]) {
+      const refused = await t.throwsAsync(runClamJob(`${base}/`, { filename: 'a.txt', content: 'a\n' }, { credentials }), { instanceOf: ClamJobError });
+      t.regex(refused?.result?.error ?? '', /^AuthRequired/, `the client is refused (${credentials ? 'wrong password' : 'no credentials'})`);
+    }
+    const none = await httpGet(`${base}/`, 10_000, { Accept: 'application/xml' });
+    t.is(none.status, 401);
+    t.regex(none.headers.get('www-authenticate') ?? '', /^Basic realm="shout"/, "the webserver's 401");
+  });
+
+  modeTest("CLAM believes the webserver's user, not a client's X-Remote-User (other credentials, wrong ones, a public path)", mode, async (t, d) => {
+    const base = `http://${d.host.address}/shout`;
+    const alice = { user: 'alice', password: d.password };
+    // bob, claiming to be alice, creates a project: it is bob's
+    t.is(await request('PUT', `${base}/bobsproject/`, xml('bob', BOB, { 'X-Remote-User': 'alice' })), 201);
+    t.is(await onHost(d.host, 'ls /var/lib/clam/shout/projects/bob'), 'bobsproject');
+    t.is(await onHost(d.host, 'test -e /var/lib/clam/shout/projects/alice/bobsproject && echo alice has it || echo no'), 'no');
+    const asBob = await httpGet(`${base}/`, 10_000, xml('bob', BOB, { 'X-Remote-User': 'alice' }));
+    t.is(asBob.status, 200);
+    t.deepEqual(clamView(asBob.body), { user: 'bob', projects: ['bobsproject'] });
+    const asAlice = await httpGet(`${base}/`, 10_000, xml(alice.user, alice.password, { 'X-Remote-User': 'bob' }));
+    t.deepEqual(clamView(asAlice.body), { user: 'alice', projects: [] }, "alice claiming to be bob sees none of bob's projects");
+    const bobs = await httpGet(`${base}/bobsproject/`, 10_000, xml(alice.user, alice.password, { 'X-Remote-User': 'bob' }));
+    t.is(bobs.status, 404);
+    t.is(bobs.body, 'Project bobsproject was not found for user alice');
+    // without the right password the header gets nowhere
+    for (const headers of [{ 'X-Remote-User': 'bob' }, xml('bob', WRONG, { 'X-Remote-User': 'bob' })]) {
+      t.is((await httpGet(`${base}/bobsproject/`, 10_000, headers)).status, 401);
+    }
+
+    // /shout/forged is public: the request reaches CLAM, with no user from the webserver and none from the
+    // client (were the header believed, CLAM would answer for alice: 404, no such project)
+    for (const headers of [{ 'X-Remote-User': 'alice' }, { X_Remote_User: 'alice' }, xml('alice', WRONG, { 'X-Remote-User': 'alice' })]) {
+      const forged = await httpGet(`${base}/forged/`, 10_000, { Accept: 'application/xml', ...headers });
+      t.is(forged.status, 401, `not believed: ${Object.keys(headers).join(', ')}`);
+      t.is(forged.body, 'Unauthorized Access', "CLAM's own refusal: it got no user");
+    }
+    t.is((await httpGet(`${base}/forged/`, 10_000, xml(alice.user, alice.password))).status, 401, 'a public path carries no user, not even with credentials');
+
+    t.is(await request('DELETE', `${base}/bobsproject/`, basic('bob', BOB)), 200);
   });
 }

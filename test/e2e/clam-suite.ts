@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { runClamJob } from '../lab/clam-client.js';
+import { runClamJob, type ClamJobResult } from '../lab/clam-client.js';
 import { labAvailable, labHosts, labIndexTrustedHost, labUnavailableReason, stopLabHosts, type LabHost, type Suite } from '../lab/hosts.js';
 import { browserAvailable, closeBrowser, openPage } from './browser.js';
 import { apply, changedTasks, apacheMainPid, childPids, cli, explain, httpGet, mainPid, onHost, repoRoot, writeInventory, type CliRun } from './helpers.js';
@@ -45,10 +45,13 @@ export function shout(name: string, urlPrefix: string, extra: Record<string, unk
 
 const INPUT = 'Hello, CLAM in production.\nA second line.\n';
 
-/** Runs a job with CLAM's client and checks what a user of the service would: its output, and that it only went where CLAM pointed. */
-export async function checkClamJob(t: ExecutionContext, baseUrl: string): Promise<void> {
+/**
+ * Runs a job with CLAM's client (with `credentials`, sent with HTTP Basic) and checks what a user of
+ * the service would: its output, and that it only went where CLAM pointed. Returns what the client saw.
+ */
+export async function checkClamJob(t: ExecutionContext, baseUrl: string, credentials?: { user: string; password: string }): Promise<ClamJobResult> {
   const expected = baseUrl.replace(/\/$/, '');
-  const job = await runClamJob(`${expected}/`, { filename: 'letter.txt', content: INPUT });
+  const job = await runClamJob(`${expected}/`, { filename: 'letter.txt', content: INPUT }, { credentials });
   t.is(job.announcedBaseUrl, expected, 'CLAM announces its public URL');
   t.is(job.status, 2, `the job is done: ${job.statusMessage}\n${job.errorlog}`);
   t.is(job.outputs['letter.shout.txt'], INPUT.toUpperCase());
@@ -56,6 +59,7 @@ export async function checkClamJob(t: ExecutionContext, baseUrl: string): Promis
   t.true(job.urls.length > 3);
   const elsewhere = job.urls.filter((url) => !url.startsWith(`${expected}/`));
   t.deepEqual(elsewhere, [], 'every URL the client followed lies below the announced base URL');
+  return job;
 }
 
 function baseUrlOf(xml: string): string | undefined {

@@ -26,6 +26,8 @@ export interface ClamJobResult {
   /** the base URL in CLAM's answers (from its `url`/`use_forwarded_host` settings), which the client follows */
   announcedBaseUrl: string | null;
   project: string | null;
+  /** the user CLAM says the project belongs to ('anonymous' when CLAM authenticates no one) */
+  user: string | null;
   /** CLAM's status code (clam.common.status): 0 ready, 1 running, 2 done */
   status: number | null;
   statusMessage: string | null;
@@ -113,16 +115,18 @@ function parseResult(stdout: string): ClamJobResult | undefined {
 /**
  * Runs one job on the CLAM service at `baseUrl` with CLAM's client: a new project, `input` uploaded
  * with the first input template, the job started with `parameters` and waited for, every output
- * downloaded, the project deleted. Throws a ClamJobError (with what the client saw) when it fails.
+ * downloaded, the project deleted; with `credentials`, every request carries them (HTTP Basic).
+ * Throws a ClamJobError (with what the client saw) when it fails.
  */
 export async function runClamJob(
   baseUrl: string,
   input: { filename: string; content: string },
-  opts: { parameters?: Record<string, string>; timeoutMs?: number } = {},
+  opts: { parameters?: Record<string, string>; timeoutMs?: number; credentials?: { user: string; password: string } } = {},
 ): Promise<ClamJobResult> {
   const python = await ensureClamClientVenv();
   const timeoutMs = opts.timeoutMs ?? 120_000;
-  const request = { baseUrl, ...input, parameters: opts.parameters ?? {}, timeoutSeconds: timeoutMs / 1000 };
+  // credentials go to the client on stdin (never argv), which sends them with HTTP Basic
+  const request = { baseUrl, ...input, parameters: opts.parameters ?? {}, timeoutSeconds: timeoutMs / 1000, ...opts.credentials };
   // The script stops polling at the deadline itself; the kill is for a request that hangs.
   const job = await run(python, [JOB_SCRIPT], { input: JSON.stringify(request), timeoutMs: timeoutMs + 15_000 });
   const result = parseResult(job.stdout);

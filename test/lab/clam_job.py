@@ -1,9 +1,11 @@
 """Runs one job on a CLAM webservice the way a CLAM user would: with CLAM's own client.
 
 Reads a JSON request on stdin:
-    {"baseUrl": "...", "filename": "...", "content": "...", "parameters": {...}, "timeoutSeconds": 120}
-and prints one JSON object on stdout:
-    {"announcedBaseUrl", "project", "status", "statusMessage", "urls", "outputs", "errorlog"}
+    {"baseUrl": "...", "filename": "...", "content": "...", "parameters": {...}, "timeoutSeconds": 120,
+     "user": "...", "password": "..."}
+(user and password optional: HTTP Basic credentials, given on stdin so that no argv shows them) and
+prints one JSON object on stdout:
+    {"announcedBaseUrl", "project", "user", "status", "statusMessage", "urls", "outputs", "errorlog"}
 or, on failure, the same with an "error" field (as far as it got), exiting 1.
 """
 
@@ -47,6 +49,8 @@ def run_job(client, request, result):
     client.create(project)
     data = client.get(project)
     result["announcedBaseUrl"] = data.baseurl
+    # the user CLAM says the project belongs to ("anonymous" without authentication in CLAM)
+    result["user"] = data.user
     templates = data.inputtemplates()
     if not templates:
         raise RuntimeError("the service's profiles have no input template")
@@ -101,6 +105,7 @@ def main():
     result = {
         "announcedBaseUrl": None,
         "project": None,
+        "user": None,
         "status": None,
         "statusMessage": None,
         "urls": urls,
@@ -112,7 +117,7 @@ def main():
     code = 0
     client = None
     try:
-        client = clam.common.client.CLAMClient(request["baseUrl"])
+        client = clam.common.client.CLAMClient(request["baseUrl"], request.get("user"), request.get("password"))
         run_job(client, request, result)
     except Exception as e:  # noqa: BLE001  (every failure becomes the JSON error)
         traceback.print_exc()
