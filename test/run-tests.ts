@@ -98,6 +98,8 @@ function isFile(path: string): boolean {
   }
 }
 
+// the lab's progress lines say how long the run has been going (test/lab/exec.ts)
+process.env.CLAMPROVISION_TEST_STARTED ??= String(Date.now());
 const avaCode = await runAll(process.argv.slice(2));
 let downCode = 0;
 if (isRoot) {

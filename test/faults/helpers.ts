@@ -4,7 +4,8 @@
  */
 import { shellQuote } from '../../src/core/shell-quote.js';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { buildInventoryYaml } from '../lab/inventory.js';
@@ -118,25 +119,32 @@ export interface CommandLineWatch {
 /**
  * Samples the command line of every process on this machine (the controller) every `intervalMs`,
  * keeping those that hold one of `values`. Sampling, so a caller proves it looks by planting a canary
- * among the values in a process of its own.
+ * among the values in a process of its own. The reads are asynchronous: a /proc read that blocks
+ * (a process whose memory map is locked) delays a sample, never the test process itself.
  */
 export function watchControllerCommandLines(values: string[], intervalMs = 100): CommandLineWatch {
   const hits = new Set<string>();
   let samples = 0;
-  const sample = () => {
+  let sampling = false;
+  const readCommandLine = (entry: string) =>
+    readFile(`/proc/${entry}/cmdline`, 'utf8').then(
+      (text) => text.replaceAll('\0', ' '),
+      () => '', // the process ended meanwhile
+    );
+  const sample = async () => {
+    const entries = (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry));
+    const commandLines = await Promise.all(entries.map(readCommandLine));
+    for (const commandLine of commandLines) if (values.some((value) => commandLine.includes(value))) hits.add(commandLine);
     samples++;
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      let commandLine: string;
-      try {
-        commandLine = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      } catch {
-        continue; // the process ended meanwhile
-      }
-      if (values.some((value) => commandLine.includes(value))) hits.add(commandLine);
-    }
   };
-  const timer = setInterval(sample, intervalMs);
+  const tick = () => {
+    if (sampling) return;
+    sampling = true;
+    sample()
+      .catch(() => undefined)
+      .finally(() => (sampling = false));
+  };
+  const timer = setInterval(tick, intervalMs);
   return {
     stop() {
       clearInterval(timer);

@@ -146,9 +146,15 @@ interface Watched {
 }
 
 async function stopWatchers(): Promise<Watched> {
-  await onHost(host, `touch ${STOP}; pkill -INT -x strace; true`);
-  await waitFor('the exec tracer to stop', async () => (await sshExec(host, 'pgrep -x strace')).code === 1, 30_000);
-  await waitFor('the sampler to stop', async () => (await sshExec(host, `pgrep -f '[w]hile \\[ ! -e ${STOP}'`)).code === 1, 30_000);
+  // strace detaches on SIGINT; should a tracee keep it from detaching, SIGKILL ends it (the kernel then detaches its tracees)
+  const stopped = await sshExec(
+    host,
+    `touch ${STOP}; pkill -INT -x strace; for i in $(seq 50); do pgrep -x strace >/dev/null || exit 0; sleep 0.2; done; pkill -KILL -x strace; echo killed`,
+    { timeoutMs: 60_000 },
+  );
+  if (stopped.stdout.includes('killed')) process.stderr.write(`secrets: strace did not detach on SIGINT within 10 s and was killed\n`);
+  await waitFor('the exec tracer to stop', async () => (await sshExec(host, 'pgrep -x strace', { timeoutMs: 20_000 })).code === 1, 30_000);
+  await waitFor('the sampler to stop', async () => (await sshExec(host, `pgrep -f '[w]hile \\[ ! -e ${STOP}'`, { timeoutMs: 20_000 })).code === 1, 30_000);
   const lines = async (command: string) => (await onHost(host, command)).split('\n').filter(Boolean);
   return {
     samples: Number(await onHost(host, `cat ${SAMPLES}`)),

@@ -81,9 +81,20 @@ export function runStreaming(cmd: string, args: string[], opts: { env?: NodeJS.P
   });
 }
 
-/** Progress and diagnostics go to stderr so that stdout stays machine-readable. */
+/**
+ * Progress and diagnostics go to stderr so that stdout stays machine-readable. Under `npm test` each
+ * line says how long the test run has been going (CLAMPROVISION_TEST_STARTED, set by run-tests.ts):
+ * a CI log cut off by a time limit still shows where the time went.
+ */
 export function say(message: string): void {
-  process.stderr.write(`lab: ${message}\n`);
+  process.stderr.write(`lab${elapsedSinceTestStart()}: ${message}\n`);
+}
+
+function elapsedSinceTestStart(): string {
+  const started = Number(process.env.CLAMPROVISION_TEST_STARTED);
+  if (!Number.isFinite(started) || started <= 0) return '';
+  const seconds = Math.max(0, Math.round((Date.now() - started) / 1000));
+  return ` +${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
 }
 
 export function sleep(ms: number): Promise<void> {

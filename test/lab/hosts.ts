@@ -132,14 +132,32 @@ async function connectTo(host: LabHost, username: string, opened: NodeSSH[]): Pr
   return ssh;
 }
 
-/** Runs one shell command on a host over node-ssh (a fresh connection each time), for checks in tests. */
-export async function sshExec(host: LabHost, command: string, opts: { user?: string; stdin?: string } = {}): Promise<SshResult> {
+/** How long one check command may take before sshExec gives up on it (a hung host fails the test instead of the whole run). */
+const SSH_EXEC_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * Runs one shell command on a host over node-ssh (a fresh connection each time), for checks in tests.
+ * Rejects when the command has not ended after `timeoutMs` (default 10 minutes), closing the connection.
+ */
+export async function sshExec(host: LabHost, command: string, opts: { user?: string; stdin?: string; timeoutMs?: number } = {}): Promise<SshResult> {
   const opened: NodeSSH[] = [];
+  const timeoutMs = opts.timeoutMs ?? SSH_EXEC_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`on ${host.name}: \`${command.slice(0, 200)}\` had not ended after ${Math.round(timeoutMs / 1000)} s`)),
+      timeoutMs,
+    );
+  });
   try {
-    const ssh = await connectTo(host, opts.user ?? host.user, opened);
-    const result = await ssh.execCommand(command, opts.stdin === undefined ? {} : { stdin: opts.stdin });
+    const exec = (async () => {
+      const ssh = await connectTo(host, opts.user ?? host.user, opened);
+      return ssh.execCommand(command, opts.stdin === undefined ? {} : { stdin: opts.stdin });
+    })();
+    const result = await Promise.race([exec, timedOut]);
     return { code: result.code, stdout: result.stdout, stderr: result.stderr };
   } finally {
+    clearTimeout(timer);
     for (const ssh of opened.reverse()) ssh.dispose();
   }
 }
