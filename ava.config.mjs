@@ -1,5 +1,5 @@
 /**
- * ava's configuration. The lab files run two at a time (ava's concurrency on two cores), in this
+ * ava's configuration. The lab files run three at a time (test/run-tests.ts), in this
  * order: the longest first, so that none of them starts last and stretches the whole run.
  */
 export const files = ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/faults/**/*.test.ts'];
