@@ -11,9 +11,9 @@
  * the old password gets 401; a second apply changes nothing; no password or hash in the output of
  * `apply --json --diff -v`.
  *
- * Issue 16, must-show 1 and 2 for CLAM, on the nginx host alone (one more service there, no host of
- * its own): examples/shout under /shout behind `auth.users` (alice, bob), with the settings the README
- * gives for trusting the webserver's users (PREAUTHHEADER = "X-Remote-User"). CLAM's own Python client
+ * Issue 16, must-show 1 and 2 for CLAM, in every mode (one more service on each host): examples/shout
+ * under /shout behind `auth.users` (alice, bob), with the settings the README gives for trusting the
+ * webserver's users (PREAUTHHEADER = "X-Remote-User"). CLAM's own Python client
  * runs a job with alice's credentials and CLAM names alice as the project's user; without credentials or
  * with a wrong password the client gets 401. A client's own X-Remote-User is not believed: with other
  * credentials CLAM sees the webserver's user, and on a public path that reaches CLAM it sees none (401).
@@ -75,28 +75,22 @@ interface Deployment {
 }
 
 function inventoryOf(d: Deployment): string {
-  const clam =
-    d.mode === 'nginx'
-      ? [
-          shout('shout', '/shout', {
-            source: shoutSource,
-            // /shout/forged: a path that reaches CLAM without the webserver's user
-            auth: { users: { alice: '${AUTH_TEST_ALICE}', bob: '${AUTH_TEST_BOB}' }, public: ['/shout/static', '/shout/forged'] },
-          }),
-        ]
-      : [];
   return writeInventory([d.host], {
     webserver: d.mode,
     firewall: false,
     // CLAM announces http://server_name/shout, which its client then follows
-    ...(d.mode === 'nginx' ? { server_name: d.host.address } : {}),
+    server_name: d.host.address,
     services: [
       hello('hello', '/hello', {
         source,
         auth: { users: { alice: '${AUTH_TEST_ALICE}' }, allow_from: [`${BRIDGE_ADDRESS}/32`], public: ['/hello/open'] },
       }),
       hello('walled', '/walled', { source, auth: { users: { alice: '${AUTH_TEST_ALICE}' }, allow_from: ['192.0.2.0/24'] } }),
-      ...clam,
+      shout('shout', '/shout', {
+        source: shoutSource,
+        // /shout/forged: a path that reaches CLAM without the webserver's user
+        auth: { users: { alice: '${AUTH_TEST_ALICE}', bob: '${AUTH_TEST_BOB}' }, public: ['/shout/static', '/shout/forged'] },
+      }),
     ],
   });
 }
@@ -166,7 +160,7 @@ for (const { mode } of MODES) {
     t.is(await onHost(d.host, 'stat -c "%a %U %G" /etc/clam/hello/htpasswd'), '640 root www-data');
   });
 
-  if (mode === 'nginx') clamTests(mode);
+  clamTests(mode);
 
   modeTest('allow_from without the address of the controller: 403, also with the right password', mode, async (t, d) => {
     const url = `http://${d.host.address}/walled/`;
@@ -181,7 +175,7 @@ for (const { mode } of MODES) {
     const changed = await applyAuth(d);
     t.is(changed.code, 0, explain(changed));
     assertNoSecret(t, changed);
-    const withUsers = ['hello', 'walled', ...(d.mode === 'nginx' ? ['shout'] : [])];
+    const withUsers = ['hello', 'walled', 'shout'];
     t.deepEqual(changedTasks(changed, d.host.name).sort(), withUsers.map((name) => `Webserver users of ${name}`).sort());
     const url = `http://${d.host.address}/hello/x`;
     t.is((await httpGet(url, 10_000, basic('alice', FIRST))).status, 401, 'the old password is refused at once');
