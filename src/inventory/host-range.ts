@@ -1,5 +1,8 @@
-/** More hosts than one inventory may name: a range this wide is a typo (`h[0:20000000]`), and expanding it would not end. */
-export const MAX_HOSTS = 10_000;
+/**
+ * More hosts than one inventory may name, in one range, a product of ranges or in all: a range this
+ * wide is a typo (`h[0:20000000]`), and expanding it would not end.
+ */
+export const MAX_HOSTS = 100_000;
 
 /**
  * Ansible's host ranges: `www[01:50].example.org`, `db-[a:f]`, `node[0:20:5]`. Numeric ranges keep

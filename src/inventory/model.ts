@@ -38,6 +38,7 @@ export class InventoryModel {
   readonly errors: InputError[] = [];
   readonly groups = new Map<string, Group>();
   readonly hosts = new Map<string, HostDeclaration>();
+  private tooManyHosts = false;
 
   constructor() {
     this.group('all');
@@ -68,12 +69,13 @@ export class InventoryModel {
     return true;
   }
 
-  /** Declares the host in the group; undefined (with an error) past MAX_HOSTS. */
+  /** Declares the host in the group; undefined (with an error, reported once) past MAX_HOSTS. */
   addHost(name: string, group: string, location?: SourceLocation): HostDeclaration | undefined {
     let declaration = this.hosts.get(name);
     if (!declaration) {
       if (this.hosts.size >= MAX_HOSTS) {
-        this.errors.push(new InputError(`more than ${MAX_HOSTS} hosts in the inventory: at most ${MAX_HOSTS} are allowed`, location));
+        if (!this.tooManyHosts) this.errors.push(new InputError(`more than ${MAX_HOSTS} hosts in the inventory: at most ${MAX_HOSTS} are allowed`, location));
+        this.tooManyHosts = true;
         return undefined;
       }
       declaration = { name, vars: [], fileVars: [], location };
