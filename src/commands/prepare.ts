@@ -43,10 +43,20 @@ function playHostNames(inventory: Inventory, pattern: string): Set<string> {
  * rendered and checked. Throws InputError(s); contacts no host.
  */
 export function prepareRun(options: PrepareOptions): PreparedRun {
-  return withRunMemo(() => prepareHosts(options));
+  const plays = new Map<string, CompiledPlay[]>();
+  const checked = checkRun(options, (host, compiled) => plays.set(host.name, compiled));
+  return { ...checked, plays };
 }
 
-function prepareHosts(options: PrepareOptions): PreparedRun {
+/**
+ * prepareRun for `validate`: each host's plays are compiled, checked and given to `onHost`, then
+ * dropped, so that the memory a run needs does not grow with every task of every host.
+ */
+export function checkRun(options: PrepareOptions, onHost: (host: InventoryHost, plays: CompiledPlay[]) => void): Omit<PreparedRun, 'plays'> {
+  return withRunMemo(() => compileHosts(options, onHost));
+}
+
+function compileHosts(options: PrepareOptions, onHost: (host: InventoryHost, plays: CompiledPlay[]) => void): Omit<PreparedRun, 'plays'> {
   for (const source of [options.inventory].flat()) requireFile(source);
   if (options.playbook !== undefined) requireFile(options.playbook);
   const inventory = loadInventory(options.inventory);
@@ -54,7 +64,6 @@ function prepareHosts(options: PrepareOptions): PreparedRun {
   const playbook = loadPlaybook(options.playbook ?? BUILTIN_PLAYBOOK);
   const errors: InputError[] = [];
   const seen = new Set<string>();
-  const plays = new Map<string, CompiledPlay[]>();
   const playHosts = playbook.plays.map((play) => playHostNames(inventory, play.hosts));
   for (const host of hosts) {
     const compiled: CompiledPlay[] = [];
@@ -74,8 +83,8 @@ function prepareHosts(options: PrepareOptions): PreparedRun {
         }
       }
     });
-    plays.set(host.name, compiled);
+    onHost(host, compiled);
   }
   throwIfAny(errors);
-  return { inventory, playbook, hosts, plays };
+  return { inventory, playbook, hosts };
 }
