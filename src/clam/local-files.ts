@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { secrets } from '../core/secrets.js';
+import { localText, pathExists, pathKind } from '../input/local-lookups.js';
 import { localPath, unreadableFile } from '../inventory/connection.js';
 import { listSourceFiles, SourceTreeError } from './source-tree.js';
 
@@ -12,16 +13,13 @@ export function scriptImportsClam(script: string): boolean {
 }
 
 export function wsgiFileImportsClam(wsgiFile: string): boolean {
-  try {
-    return scriptImportsClam(readFileSync(wsgiFile, 'utf8'));
-  } catch {
-    return false;
-  }
+  const script = localText(wsgiFile);
+  return script !== undefined && scriptImportsClam(script);
 }
 
 /** A service pip-installs its own source when it is a Python project. */
 export function isPythonProject(source: string): boolean {
-  return existsSync(path.join(source, 'pyproject.toml')) || existsSync(path.join(source, 'setup.py'));
+  return pathExists(path.join(source, 'pyproject.toml')) || pathExists(path.join(source, 'setup.py'));
 }
 
 /**
@@ -66,7 +64,7 @@ function registerPrivateKey(file: string): void {
 
 /** What is wrong with a service's source directory, after its path; undefined when nothing. */
 export function sourceDirProblem(source: string): string | undefined {
-  if (!isDirectory(source)) return existsSync(source) ? 'is not a directory' : 'does not exist';
+  if (!isDirectory(source)) return pathExists(source) ? 'is not a directory' : 'does not exist';
   try {
     listSourceFiles(source);
   } catch (error) {
@@ -77,17 +75,9 @@ export function sourceDirProblem(source: string): string | undefined {
 }
 
 function isDirectory(file: string): boolean {
-  try {
-    return statSync(file).isDirectory();
-  } catch {
-    return false;
-  }
+  return pathKind(file) === 'directory';
 }
 
 export function isFile(file: string): boolean {
-  try {
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
+  return pathKind(file) === 'file';
 }

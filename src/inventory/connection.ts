@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { InputError, inputErrorsIn, throwIfAny } from '../core/errors.js';
 import { secrets } from '../core/secrets.js';
+import { memoizedInRun } from '../input/run-memo.js';
 import { locate } from '../input/yaml-source.js';
 import { parseSshArgs } from './ssh-args.js';
 import { defaultSshConfigFile, readSshConfig, type SshConfigLine } from './ssh-config-file.js';
@@ -142,8 +143,12 @@ export function localPath(value: string, baseDir: string): string {
   return path.resolve(baseDir, expanded);
 }
 
-/** Why a local file cannot be read, or undefined when it can. */
+/** Why a local file cannot be read, or undefined when it can (asked once per run: every host may name the same key). */
 export function unreadableFile(file: string): string | undefined {
+  return memoizedInRun(`unreadableFile\0${file}`, () => whyUnreadable(file));
+}
+
+function whyUnreadable(file: string): string | undefined {
   try {
     if (!statSync(file).isFile()) return 'is not a regular file';
     accessSync(file, constants.R_OK);

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { InputError, type SourceLocation } from '../core/errors.js';
 import { hostPatternsMatch } from '../core/host-patterns.js';
+import { memoizedInRun } from '../input/run-memo.js';
 import type { SshConfigLine, SshConfigSection } from './ssh-config-file.js';
 import { refusedOption, type SshOption } from './ssh-options.js';
 import type { SshEndpoint } from './types.js';
@@ -31,7 +32,7 @@ const MAX_JUMPS = 8;
 export function resolveDestination(destination: Destination, config: readonly SshConfigLine[], baseDir: string, errors: InputError[], depth = 0): ResolvedEndpoint {
   const options = [...destination.given, ...applicableOptions(destination.host, destination.given, config, errors)];
   const first = (name: string) => options.find((option) => option.name === name);
-  const tokens = { h: destination.host, u: os.userInfo().username, d: os.homedir() };
+  const tokens = { h: destination.host, u: localUser(), d: os.homedir() };
   const expand = (option: SshOption) => expandTokens(option, tokens, errors);
 
   const hostName = first('hostname');
@@ -82,7 +83,7 @@ function sectionApplies(section: SshConfigSection, host: string, current: (name:
     else if (keyword === 'host') matched = hostPatternsMatch(patterns, current('hostname') ?? host);
     else if (keyword === 'originalhost') matched = hostPatternsMatch(patterns, host);
     else if (keyword === 'user') matched = hostPatternsMatch(patterns, current('user') ?? '');
-    else if (keyword === 'localuser') matched = hostPatternsMatch(patterns, os.userInfo().username);
+    else if (keyword === 'localuser') matched = hostPatternsMatch(patterns, localUser());
     else {
       errors.push(new InputError(`ssh config: Match ${keyword} is not supported by clamprovision (it runs no command and resolves no name to decide)`, section.location));
       return false;
@@ -109,7 +110,7 @@ function jumpChain(option: SshOption, config: readonly SshConfigLine[], baseDir:
     if (match[3]) given.push({ name: 'port', value: match[3], location: option.location });
     // OpenSSH connects to a later hop through the hops before it, whatever that hop's own ProxyJump says.
     if (index > 0) given.push({ name: 'proxyjump', value: 'none', location: option.location });
-    const hop = resolveDestination({ host: match[2]!.replace(/^\[|\]$/g, ''), given, defaultUser: os.userInfo().username }, config, baseDir, errors, depth + 1);
+    const hop = resolveDestination({ host: match[2]!.replace(/^\[|\]$/g, ''), given, defaultUser: localUser() }, config, baseDir, errors, depth + 1);
     const { jumps, ...endpoint } = hop;
     chain.push(...jumps, endpoint);
   }
@@ -145,4 +146,9 @@ function expandTokens(option: SshOption, tokens: Record<string, string>, errors:
     errors.push(new InputError(`ssh option ${option.name}: the token ${whole} is not supported (only %h, %u, %d and %%)`, option.location as SourceLocation | undefined));
     return whole;
   });
+}
+
+/** The local user's name (a lookup in the password database), once per run: every host asks for it. */
+function localUser(): string {
+  return memoizedInRun('localUser', () => os.userInfo().username);
 }

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { byLocation, InputError, inputErrorsIn, throwIfAny } from '../core/errors.js';
+import { pathExists } from '../input/local-lookups.js';
 import { misspeltVariables } from '../input/variable-names.js';
 import { locate, locatePath, spreadLocated } from '../input/yaml-source.js';
 import { modules } from '../modules/registry.js';
@@ -55,7 +55,7 @@ function resolveTemplate(playbookDir: string, src: string): string {
   if (isAbsolute(src)) return src;
   for (const dir of templateSearchPath(playbookDir)) {
     const candidate = join(dir, src);
-    if (existsSync(candidate)) return candidate;
+    if (pathExists(candidate)) return candidate;
   }
   throw new Error(`template '${src}' not found in ${templateSearchPath(playbookDir).join(', ')}`);
 }
@@ -64,7 +64,7 @@ function resolveTemplate(playbookDir: string, src: string): string {
 function resolveLocal(path: string, playbookDir: string, inventoryDir: string): string {
   if (isAbsolute(path)) return path;
   const candidates = [join(playbookDir, 'files', path), join(playbookDir, path), resolve(inventoryDir, path)];
-  return candidates.find((candidate) => existsSync(candidate)) ?? resolve(inventoryDir, path);
+  return candidates.find((candidate) => pathExists(candidate)) ?? resolve(inventoryDir, path);
 }
 
 /** Variables of one host in one play: defaults < inventory < play vars; then the play's vars schema. */
