@@ -33,3 +33,11 @@ export function memoizedInRun<T>(key: string, compute: () => T): T {
   if (!outcome.ok) throw outcome.error;
   return outcome.value as T;
 }
+
+/**
+ * State that lives as long as the run (a cache a module fills as it goes), made by `create` at its
+ * first use in the run; outside a run, a fresh one on every call, so nothing is kept.
+ */
+export function runState<T>(key: string, create: () => T): T {
+  return memoizedInRun(`state\0${key}`, create);
+}

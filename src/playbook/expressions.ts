@@ -99,24 +99,32 @@ export function evaluateCondition(condition: unknown, scope: Scope): boolean {
 }
 
 
+/** One instance, thrown on every host: creating an Error records a stack, which no one reads here. */
+const FACTS_NOT_READ_YET = new FactsNotReadYet();
+
 /** Stands in for `facts` before they are read: any use of it means the condition depends on the host. */
 const UNREAD_FACTS: object = new Proxy(
   {},
   {
     get: () => {
-      throw new FactsNotReadYet();
+      throw FACTS_NOT_READ_YET;
     },
     has: () => {
-      throw new FactsNotReadYet();
+      throw FACTS_NOT_READ_YET;
     },
     ownKeys: () => {
-      throw new FactsNotReadYet();
+      throw FACTS_NOT_READ_YET;
     },
     getOwnPropertyDescriptor: () => {
-      throw new FactsNotReadYet();
+      throw FACTS_NOT_READ_YET;
     },
   },
 );
+
+/** Whether a condition may read `facts` (a variable is reached only by its name, so one without the word cannot). */
+function mayReadFacts(condition: unknown): boolean {
+  return typeof condition === 'string' ? condition.includes('facts') : Array.isArray(condition) && condition.some(mayReadFacts);
+}
 
 /**
  * What a `when` says before the host's facts are read: 'false' or 'true' when it does not depend on them
@@ -125,7 +133,8 @@ const UNREAD_FACTS: object = new Proxy(
  */
 export function conditionBeforeFacts(condition: unknown, scope: Scope): 'true' | 'false' | 'unknown' {
   try {
-    return evaluateCondition(condition, { ...scope, facts: UNREAD_FACTS }) ? 'true' : 'false';
+    // the copy of the scope is made only for the conditions that need it: one per task and host
+    return evaluateCondition(condition, mayReadFacts(condition) ? { ...scope, facts: UNREAD_FACTS } : scope) ? 'true' : 'false';
   } catch (error) {
     if (error instanceof FactsNotReadYet) return 'unknown';
     throw error;
