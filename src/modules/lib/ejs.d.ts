@@ -6,6 +6,8 @@ declare module 'ejs' {
     async?: boolean;
     cache?: boolean;
     strict?: boolean;
+    /** render with the data object itself as `locals` instead of a copy of its own properties */
+    unsafePrototypeLocals?: boolean;
     includer?: (originalPath: string, parsedPath: string) => { filename?: string; template?: string };
   }
   export type TemplateFunction = (data?: object) => string | Promise<string>;

@@ -1,16 +1,76 @@
 import ejs, { type TemplateFunction } from 'ejs';
 import { readFileSync } from 'node:fs';
 import { noteInputRead } from '../../input/read-log.js';
-import { memoizedInRun } from '../../input/run-memo.js';
+import { memoizedInRun, runState } from '../../input/run-memo.js';
 
 /**
  * Renders an EJS template strictly: a name that is not defined, or a property that an object does
  * not have, is an error naming it (Ansible's undefined-variable error), instead of "undefined" in a
  * config file. `'key' in obj` and `typeof name` still test for presence without failing. Output is
  * not HTML-escaped: these are config files, `<%= %>` and `<%- %>` both print the value as it is.
+ *
+ * A template reads its variables only through strictView, which notes every read: within a run,
+ * a template whose reads give the same values as for an earlier host gives the same text, and is
+ * not rendered again (1,000 hosts of one group mostly differ only in their names).
  */
 export function renderTemplate(source: string, vars: Record<string, unknown>, filename: string): string {
-  return compiledTemplate(source, filename)(strictView(vars, '')) as string;
+  const earlier = runState('rendered templates', () => new Map<string, Rendering[]>());
+  const key = `${filename}\0${source}`;
+  const renderings = earlier.get(key) ?? [];
+  const same = renderings.find((rendering) => readsAgree(rendering.reads, vars));
+  if (same) return same.text;
+  const reads = new Map<string, Read>();
+  const text = compiledTemplate(source, filename)(strictView(vars, '', [], reads)) as string;
+  earlier.set(key, [{ reads: [...reads.values()], text }, ...renderings].slice(0, REMEMBERED_RENDERINGS));
+  return text;
+}
+
+/** One value a template read: at `keys` below the variables, what was there (or whether it was there, or which keys). */
+interface Read {
+  keys: PropertyKey[];
+  kind: 'value' | 'has' | 'ownKeys';
+  seen: unknown;
+}
+
+interface Rendering {
+  reads: Read[];
+  text: string;
+}
+
+/** How many renderings of one template are remembered (one per service of a host, usually). */
+const REMEMBERED_RENDERINGS = 8;
+
+/** What a read saw, as compared: an object (a container read further) stands for its kind only. */
+function seenValue(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || isLeafObject(value)) return value;
+  return Array.isArray(value) ? ARRAY : OBJECT;
+}
+
+const ARRAY = Symbol('array');
+const OBJECT = Symbol('object');
+
+function isLeafObject(value: object): boolean {
+  return Buffer.isBuffer(value) || value instanceof Date || value instanceof RegExp;
+}
+
+function readsAgree(reads: readonly Read[], vars: Record<string, unknown>): boolean {
+  return reads.every((read) => {
+    let container: unknown = vars;
+    for (const key of read.keys.slice(0, -1)) {
+      if (typeof container !== 'object' || container === null) return false;
+      container = Reflect.get(container, key);
+    }
+    if (typeof container !== 'object' || container === null) return false;
+    const last = read.keys.at(-1)!;
+    if (read.kind === 'ownKeys') return sameList(Reflect.ownKeys(container), read.seen as PropertyKey[]);
+    const has = read.keys.length === 1 ? Object.hasOwn(container, last) : Reflect.has(container, last);
+    if (read.kind === 'has') return has === read.seen;
+    return Object.is(seenValue(has ? Reflect.get(container, last) : undefined), read.seen);
+  });
+}
+
+function sameList(a: readonly PropertyKey[], b: readonly PropertyKey[]): boolean {
+  return a.length === b.length && a.every((item, index) => item === b[index]);
 }
 
 /** Compiled once per template text, not once per host: compiling is most of the cost of rendering. */
@@ -55,6 +115,8 @@ function compiledTemplate(source: string, filename: string): TemplateFunction {
       escape: (value: unknown) => (value === undefined || value === null ? '' : String(value)),
       async: false,
       cache: true,
+      // the variables as they are (strictView), not EJS's copy of them: a copy reads every one of them
+      unsafePrototypeLocals: true,
       includer: (originalPath: string, parsedPath: string) => ({ filename: parsedPath, template: readTemplateText(parsedPath) }),
     });
     compiledTemplates.set(key, compiled);
@@ -69,23 +131,39 @@ export function renderTemplateFile(path: string, vars: Record<string, unknown>):
 /** Properties every object answers to that JavaScript itself and EJS probe for. */
 const PROBED_KEYS = new Set(['toJSON', 'then', 'constructor', 'length', 'inspect', 'nodeType', '$$typeof', 'asymmetricMatch']);
 
-function strictView(value: unknown, path: string): any {
-  if (typeof value !== 'object' || value === null || Buffer.isBuffer(value) || value instanceof Date || value instanceof RegExp) {
-    return value;
-  }
+/**
+ * The variables as a template sees them (see renderTemplate), each read noted in `reads`. At the root
+ * (EJS's `with (locals)`), only the variables' own names are found: any other name falls through to
+ * the globals and so fails as "x is not defined"; below it, a missing property fails here.
+ */
+function strictView(value: unknown, path: string, keys: PropertyKey[], reads: Map<string, Read>): any {
+  if (typeof value !== 'object' || value === null || isLeafObject(value)) return value;
   const isRoot = path === '';
+  const note = (key: PropertyKey, kind: Read['kind'], seen: unknown): void => {
+    const at = [...keys, key];
+    reads.set(`${kind}\0${at.map(String).join('\0')}`, { keys: at, kind, seen });
+  };
   return new Proxy(value as object, {
-    // at the root (EJS's `with (locals)`), unknown names fall through to globals and so fail as
-    // "x is not defined"; below it, a missing property fails here
-    has: (target, key) => Reflect.has(target, key),
+    has: (target, key) => {
+      const has = isRoot ? Object.hasOwn(target, key) : Reflect.has(target, key);
+      note(key, 'has', has);
+      return has;
+    },
+    ownKeys: (target) => {
+      const own = Reflect.ownKeys(target);
+      note('', 'ownKeys', own);
+      return own;
+    },
     get(target, key, receiver) {
-      const found = Reflect.get(target, key, receiver);
+      const has = isRoot ? Object.hasOwn(target, key) : Reflect.has(target, key);
+      const found = has ? Reflect.get(target, key, receiver) : undefined;
+      note(key, 'value', seenValue(found));
       if (typeof key === 'symbol' || PROBED_KEYS.has(key)) return found;
-      if (!Reflect.has(target, key)) {
+      if (!has) {
         if (isRoot) return undefined;
         throw new ReferenceError(`${childPath(target, path, key)} is not defined`);
       }
-      return typeof found === 'function' ? found : strictView(found, childPath(target, path, key));
+      return typeof found === 'function' ? found : strictView(found, childPath(target, path, key), [...keys, key], reads);
     },
   });
 }
