@@ -5,6 +5,7 @@ import { LineType, parse, type Line } from 'ssh-config';
 import { InputError, type SourceLocation } from '../core/errors.js';
 import { hostPatternsMatch } from '../core/host-patterns.js';
 import { readInputText } from '../input/read-text.js';
+import { memoizedInRun } from '../input/run-memo.js';
 import type { SshOption } from './ssh-options.js';
 
 /** A `Host` or `Match` line: the options below it apply only where it matches. */
@@ -37,6 +38,11 @@ export function defaultSshConfigFile(): string {
  * `ssh-config` package. A missing file is an empty config, as for ssh.
  */
 export function readSshConfig(file: string): SshConfigLine[] {
+  // asked for every host: looked at once per run
+  return memoizedInRun(`readSshConfig\0${file}`, () => readChangedSshConfig(file));
+}
+
+function readChangedSshConfig(file: string): SshConfigLine[] {
   if (!existsSync(file)) return [];
   // Read once for all hosts of an inventory, again when the file changed.
   const { mtimeMs, size } = statSync(file);
