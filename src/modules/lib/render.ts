@@ -141,7 +141,7 @@ function strictView(value: unknown, path: string, keys: PropertyKey[], reads: Ma
   const isRoot = path === '';
   const note = (key: PropertyKey, kind: Read['kind'], seen: unknown): void => {
     const at = [...keys, key];
-    reads.set(`${kind}\0${at.map(String).join('\0')}`, { keys: at, kind, seen });
+    reads.set(JSON.stringify([kind, ...at.map((step) => (typeof step === 'symbol' ? [String(step)] : step))]), { keys: at, kind, seen });
   };
   return new Proxy(value as object, {
     has: (target, key) => {
