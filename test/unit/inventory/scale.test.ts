@@ -84,7 +84,8 @@ test.serial('validate of 8 times the hosts takes less than 12 times the CPU (lin
   const large = inventoryOf(1200);
   validateCpuSeconds(small); // compiles the code on the way, which the first run would pay alone
   const smallCpu = Math.min(validateCpuSeconds(small), validateCpuSeconds(small));
-  const largeCpu = validateCpuSeconds(large);
+  // the least of two runs each: another process on the same core inflates CPU time too
+  const largeCpu = Math.min(validateCpuSeconds(large), validateCpuSeconds(large));
   t.log(`150 hosts: ${smallCpu.toFixed(2)} s CPU, 1,200 hosts: ${largeCpu.toFixed(2)} s CPU (${(largeCpu / smallCpu).toFixed(1)}x)`);
   t.true(largeCpu < 12 * smallCpu, `${largeCpu.toFixed(2)} s for 1,200 hosts, ${smallCpu.toFixed(2)} s for 150`);
 });
