@@ -273,7 +273,9 @@ function ansibleInventory(dir: string, hosts: LabHost[]): string {
 
 /** Installs Debian's ansible package (ansible-core and the community.general collection for ufw) when it is missing. */
 function ensureAnsible(): void {
-  if (spawnSync('ansible-playbook', ['--version'], { stdio: 'ignore' }).status === 0) return;
+  // ansible-core alone (another test may have installed it) lacks community.general's ufw module
+  const installed = spawnSync('dpkg-query', ['-W', '-f=${Status}', 'ansible'], { encoding: 'utf8' });
+  if (installed.stdout === 'install ok installed') return;
   say('installing Debian\'s ansible package (apt-get install ansible)');
   const result = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'ansible'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   if (result.status !== 0) throw new Error('apt-get install ansible failed: run with --no-ansible, or apt-get update first');

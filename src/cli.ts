@@ -55,20 +55,27 @@ async function main(argv: string[]): Promise<number> {
     .showHelpAfterError()
     .exitOverride();
 
-  const addRunOptions = (command: Command, online: boolean) => {
+  /** Which hosts, from which inventory and playbook (`what`: what the command does with the playbook). */
+  const addSelectionOptions = (command: Command, what: string) =>
     addVaultOptions(command)
-      .option('--playbook <file>', 'playbook to run (default: the built-in clam-webservice.yml)')
-      .option('--limit <pattern>', 'hosts or groups, comma-separated, * globs, !exclusions')
+      .option('--playbook <file>', `playbook ${what} (default: the built-in clam-webservice.yml)`)
+      .option('--limit <pattern>', 'hosts or groups, comma-separated, * globs, !exclusions');
+  /** How the hosts are reached. */
+  const addConnectionOptions = (command: Command) =>
+    command
+      .option('--forks <n>', 'hosts in parallel', positiveInteger, 10)
+      .option('--accept-new-host-keys', 'trust and record host keys not yet in ~/.ssh/known_hosts', false)
+      .addOption(new Option('--connect-timeout <seconds>', 'SSH connect timeout').argParser(positiveInteger).default(10));
+
+  const addRunOptions = (command: Command, online: boolean) => {
+    addSelectionOptions(command, 'to run')
       .option('--tags <tags>', 'only tasks with one of these tags (comma-separated)', list)
       .option('--json', 'print one JSON document on stdout', false);
     if (online) {
-      command
-        .option('--forks <n>', 'hosts in parallel', positiveInteger, 10)
+      addConnectionOptions(command)
         .option('--serial <n>', 'rolling batches of n hosts; a failed batch stops the rollout', positiveInteger)
         .option('--diff', 'show file diffs (plan always shows them)', false)
         .option('-K, --ask-become-pass', 'ask for the sudo password once', false)
-        .option('--accept-new-host-keys', 'trust and record host keys not yet in ~/.ssh/known_hosts', false)
-        .addOption(new Option('--connect-timeout <seconds>', 'SSH connect timeout').argParser(positiveInteger).default(10))
         .addOption(new Option('--lock-timeout <seconds>', 'wait this long for another run on a host').argParser(positiveInteger).default(300))
         .option('-v, --verbose', 'also list unchanged and skipped tasks', (_v, total: number) => total + 1, 0)
         .option('--junit <file>', 'also write a JUnit XML report of the run (one test case per host and task)');
@@ -140,17 +147,14 @@ async function main(argv: string[]): Promise<number> {
     const { rollback } = await import('./commands/rollback.js');
     exitCode = await rollback({ ...options, inventory });
   });
-  addVaultOptions(
-    program
-      .command('releases')
-      .argument('<inventory...>', 'inventories: files or directories, merged in order')
-      .description('list the releases of every service on the selected hosts, newest first, the current one marked')
-      .option('--playbook <file>', 'playbook to read the services from (default: the built-in clam-webservice.yml)')
-      .option('--limit <pattern>', 'hosts or groups, comma-separated, * globs, !exclusions')
-      .option('--json', 'print one JSON document on stdout', false)
-      .option('--forks <n>', 'hosts in parallel', positiveInteger, 10)
-      .option('--accept-new-host-keys', 'trust and record host keys not yet in ~/.ssh/known_hosts', false)
-      .addOption(new Option('--connect-timeout <seconds>', 'SSH connect timeout').argParser(positiveInteger).default(10)),
+  addConnectionOptions(
+    addSelectionOptions(
+      program
+        .command('releases')
+        .argument('<inventory...>', 'inventories: files or directories, merged in order')
+        .description('list the releases of every service on the selected hosts, newest first, the current one marked'),
+      'to read the services from',
+    ).option('--json', 'print one JSON document on stdout', false),
   ).action(async (inventory: string[], options: ReleasesOptions) => {
     await registerPlugins();
     const { releases } = await import('./commands/releases.js');
