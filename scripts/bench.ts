@@ -318,7 +318,8 @@ function explain(run: CliRun): string {
     lines.push(`  ${host.name}: ${host.status}${host.error ? ` — ${host.error}` : ''}`);
     for (const task of host.tasks.filter((t) => t.status === 'failed')) lines.push(`    failed: ${task.name}: ${task.error ?? ''}`);
   }
-  if (!run.report) lines.push(`  stderr: ${run.stderr.split('\n').slice(-15).join('\n  ')}`);
+  // Ansible's report has no per-task detail: its output's tail says what failed
+  if (!run.report || run.report.hosts.every((h) => h.tasks.length === 0)) lines.push(`  output: ${run.stderr.split('\n').slice(-15).join('\n  ')}`);
   return lines.join('\n');
 }
 
