@@ -490,7 +490,9 @@ async function benchSize(options: Options, n: number, dir: string): Promise<Meas
     }
     out.push(await measureCli(ANSIBLE_ROWS.noop, n, options.runs, playbook([]), allHostsAre(['ok'], 0)));
     if (n > ANSIBLE_DEFAULT_FORKS) out.push(await measureCli(ANSIBLE_ROWS.noopForks, n, options.runs, playbook(['--forks', String(n)]), allHostsAre(['ok'], 0)));
-    out.push(await measureCli(ANSIBLE_ROWS.check, n, options.runs, playbook(['--check']), allHostsAre(['ok'], 0)));
+    // Ansible's pip module reports a change in check mode on a converged host (and so does the handler it
+    // notifies): its plan is not exact, which is a finding of the bench, not a failed run
+    out.push(await measureCli(ANSIBLE_ROWS.check, n, options.runs, playbook(['--check']), allHostsAre(['ok', 'changed'], 0)));
   }
   return out;
 }
