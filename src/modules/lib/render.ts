@@ -139,9 +139,11 @@ const PROBED_KEYS = new Set(['toJSON', 'then', 'constructor', 'length', 'inspect
 function strictView(value: unknown, path: string, keys: PropertyKey[], reads: Map<string, Read>): any {
   if (typeof value !== 'object' || value === null || isLeafObject(value)) return value;
   const isRoot = path === '';
+  // a read's map key is JSON.stringify([kind, ...keys, key]), its steps' part made once per object
+  const prefix = keys.map(stepJson).join(',');
   const note = (key: PropertyKey, kind: Read['kind'], seen: unknown): void => {
-    const at = [...keys, key];
-    reads.set(JSON.stringify([kind, ...at.map((step) => (typeof step === 'symbol' ? [String(step)] : step))]), { keys: at, kind, seen });
+    const step = stepJson(key);
+    reads.set(`[${KIND_JSON[kind]},${prefix === '' ? step : `${prefix},${step}`}]`, { keys: [...keys, key], kind, seen });
   };
   return new Proxy(value as object, {
     has: (target, key) => {
@@ -166,6 +168,13 @@ function strictView(value: unknown, path: string, keys: PropertyKey[], reads: Ma
       return typeof found === 'function' ? found : strictView(found, childPath(target, path, key), [...keys, key], reads);
     },
   });
+}
+
+const KIND_JSON: Record<Read['kind'], string> = { value: '"value"', has: '"has"', ownKeys: '"ownKeys"' };
+
+/** One step of a read's path as JSON: a symbol as a one-item list (no string can be written like it). */
+function stepJson(step: PropertyKey): string {
+  return JSON.stringify(typeof step === 'symbol' ? [String(step)] : step);
 }
 
 function childPath(target: object, path: string, key: string): string {
