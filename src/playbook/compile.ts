@@ -1,5 +1,4 @@
 import { isAbsolute, join, resolve } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
 import type { z } from 'zod';
 import { byLocation, InputError, inputErrorsIn, throwIfAny } from '../core/errors.js';
 import { pathExists } from '../input/local-lookups.js';
@@ -8,6 +7,7 @@ import { misspeltVariables } from '../input/variable-names.js';
 import { locate, locatePath, spreadLocated } from '../input/yaml-source.js';
 import { modules } from '../modules/registry.js';
 import type { AnyModule } from '../modules/types.js';
+import { sameData } from './same-data.js';
 import { conditionBeforeFacts, ExpressionError, renderString, renderValue, type Scope } from './expressions.js';
 import type { CompiledPlay, CompiledTask, PlaySpec, Playbook, TaskSpec } from './types.js';
 import { varsSchemaNamed, varsSchemaVariables, type SchemaHost } from './vars-schemas.js';
@@ -195,13 +195,13 @@ const REMEMBERED_ARGS = 8;
 
 /**
  * The module's check of a task's rendered arguments, reused when they equal (deeply) arguments
- * checked before in this run: most tasks get the same arguments on every host, and the check
+ * checked before in this run (sameData): most tasks get the same arguments on every host, and the check
  * (zod) was a tenth of what `validate` spent on a host. A module's schema reads nothing but its input.
  */
 function checkedArgs(task: TaskSpec, module: AnyModule, rendered: unknown): ReturnType<AnyModule['schema']['safeParse']> {
   const remembered = runState('checked module arguments', () => new Map<TaskSpec, Array<{ rendered: unknown; parsed: ReturnType<AnyModule['schema']['safeParse']> }>>());
   const known = remembered.get(task) ?? [];
-  const hit = known.find((entry) => isDeepStrictEqual(entry.rendered, rendered));
+  const hit = known.find((entry) => sameData(entry.rendered, rendered));
   if (hit) return hit.parsed;
   const parsed = module.schema.safeParse(rendered);
   remembered.set(task, [{ rendered, parsed }, ...known].slice(0, REMEMBERED_ARGS));
