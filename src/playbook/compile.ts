@@ -146,8 +146,24 @@ class TaskCompiler {
 
   compile(task: TaskSpec, scope: Scope): CompiledTask[] {
     const items = this.loopItems(task, scope);
-    const scopes = items === undefined ? [scope] : items.map((item) => ({ ...scope, item }));
+    const scopes = items === undefined ? [scope] : items.map((item) => this.itemScope(scope, item));
     return scopes.flatMap((taskScope) => this.compileOne(task, taskScope) ?? []);
+  }
+
+  private readonly itemScopes = new Map<Scope, Map<object, Scope>>();
+
+  /**
+   * The scope of one loop item: made once per item object and host, not once per task (most loops
+   * of a play go over the same services, and the copy of every variable was a host's largest
+   * allocation). Scopes are only read, never changed, once compiled.
+   */
+  private itemScope(scope: Scope, item: unknown): Scope {
+    if (typeof item !== 'object' || item === null) return { ...scope, item };
+    let made = this.itemScopes.get(scope);
+    if (!made) this.itemScopes.set(scope, (made = new Map()));
+    let itemScope = made.get(item);
+    if (!itemScope) made.set(item, (itemScope = { ...scope, item }));
+    return itemScope;
   }
 
   private compileOne(task: TaskSpec, scope: Scope): CompiledTask | undefined {
