@@ -209,18 +209,36 @@ class TaskCompiler {
 /** How many different argument values of one task are remembered (one per loop item, usually). */
 const REMEMBERED_ARGS = 8;
 
+/** After this many new argument values in a row, a task's are looked up and remembered one time in this many. */
+const UNREMEMBERED_AFTER = 16;
+
+type CheckedArgs = ReturnType<AnyModule['schema']['safeParse']>;
+
+interface RememberedArgs {
+  known: Array<{ rendered: unknown; parsed: CheckedArgs }>;
+  misses: number;
+}
+
 /**
  * The module's check of a task's rendered arguments, reused when they equal (deeply) arguments
  * checked before in this run (sameData): most tasks get the same arguments on every host, and the check
  * (zod) was a tenth of what `validate` spent on a host. A module's schema reads nothing but its input.
+ * A task whose arguments were new for each of the last hosts (they hold server_name) is checked
+ * without comparing them with those remembered, but one time in UNREMEMBERED_AFTER.
  */
-function checkedArgs(task: TaskSpec, module: AnyModule, rendered: unknown): ReturnType<AnyModule['schema']['safeParse']> {
-  const remembered = runState('checked module arguments', () => new Map<TaskSpec, Array<{ rendered: unknown; parsed: ReturnType<AnyModule['schema']['safeParse']> }>>());
-  const known = remembered.get(task) ?? [];
-  const hit = known.find((entry) => sameData(entry.rendered, rendered));
-  if (hit) return hit.parsed;
+function checkedArgs(task: TaskSpec, module: AnyModule, rendered: unknown): CheckedArgs {
+  const remembered = runState('checked module arguments', () => new Map<TaskSpec, RememberedArgs>());
+  let entry = remembered.get(task);
+  if (!entry) remembered.set(task, (entry = { known: [], misses: 0 }));
+  const lookUp = entry.misses < UNREMEMBERED_AFTER || entry.misses % UNREMEMBERED_AFTER === 0;
+  const hit = lookUp ? entry.known.find((known) => sameData(known.rendered, rendered)) : undefined;
+  if (hit) {
+    entry.misses = 0;
+    return hit.parsed;
+  }
+  entry.misses += 1;
   const parsed = module.schema.safeParse(rendered);
-  remembered.set(task, [{ rendered, parsed }, ...known].slice(0, REMEMBERED_ARGS));
+  if (lookUp) entry.known = [{ rendered, parsed }, ...entry.known].slice(0, REMEMBERED_ARGS);
   return parsed;
 }
 
