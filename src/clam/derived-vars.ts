@@ -14,6 +14,7 @@ import { CONFIG_WORD, CONFIG_WORD_RULE, offendingCharacter } from './config-valu
 import { dataDirsOverlap } from './data-dir.js';
 import { leavesSourceDir, urlPrefixRule, type Webserver } from './rules.js';
 import type { ParsedService, ParsedVars } from './schema.js';
+import { sharedService, servicePublicUrl } from './shared-services.js';
 import { sourceDigest } from './source-tree.js';
 import type { ClamService, ClamStatic, ClamVars } from './types.js';
 
@@ -60,7 +61,10 @@ export function deriveClamVars(data: ParsedVars, raw: Record<string, unknown>, h
   const hostAuth: AuthSource = { auth: data.auth, raw: raw.auth as Record<string, unknown> | undefined };
   registerPasswords(data.auth);
   const site = { webserver, public_origin, server_side_xslt, auth: hostAuth };
-  const services = data.services.map((service, index) => deriveService(service, index, rawServices[index]!, host, site, problems));
+  const services = data.services.map((service, index) => {
+    const inputs = { service, index, raw: rawServices[index]!, inventoryDir: host.inventoryDir, webserver, server_side_xslt, auth: hostAuth };
+    return sharedService(inputs, public_origin, problems, () => deriveService(service, index, rawServices[index]!, host, site, problems));
+  });
   checkHostPublicPaths(hostAuth, services.map((service) => service.url_prefix), problems);
   checkUniqueness(services, rawServices, webserver, http_port, tls !== null, sshPort(raw), problems);
 
@@ -181,7 +185,7 @@ function deriveService(service: ParsedService, index: number, raw: Record<string
   const localWsgi = source !== null && !path.posix.isAbsolute(service.wsgi) ? path.join(source, path.posix.normalize(service.wsgi)) : null;
   const is_clam = service.clam ?? (clamInPip || (localWsgi !== null && wsgiFileImportsClam(localWsgi)));
   const source_is_package = source !== null && isPythonProject(source);
-  const public_url = `${site.public_origin}${url_prefix === '/' ? '' : url_prefix}`;
+  const public_url = servicePublicUrl(site.public_origin, url_prefix);
 
   if (service.env?.CLAMFORCEURL !== undefined) {
     problems.add(`${label}: env CLAMFORCEURL is set by clamprovision from the public URL (${public_url}); to change it set public_url (scheme://host[:port]) or server_name, http_port and tls`, locateKey(raw.env as object, 'CLAMFORCEURL'));

@@ -16,6 +16,11 @@ export class Problems {
     private readonly host: SchemaHost,
   ) {}
 
+  /** How many problems there are so far. */
+  get count(): number {
+    return this.errors.length;
+  }
+
   add(message: string, location: SourceLocation | undefined): void {
     this.errors.push(new InputError(`host '${this.host.name}': ${message}`, location ?? this.host.location));
   }

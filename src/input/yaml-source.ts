@@ -415,7 +415,10 @@ function refusedKey(key: string): string | undefined {
   return undefined;
 }
 
-// defineProperty so that a key named "__proto__" is stored as data, not as the prototype.
+// defineProperty so that a key named "__proto__" is stored as data, not as the prototype; every other
+// key is assigned, the same own data property made several times faster (no other key of a plain
+// object has a setter or a read-only property on its prototype).
 function define(object: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+  if (key === '__proto__') Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+  else object[key] = value;
 }

@@ -1,5 +1,4 @@
 import { isAbsolute, join, resolve } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
 import type { z } from 'zod';
 import { byLocation, InputError, inputErrorsIn, throwIfAny } from '../core/errors.js';
 import { pathExists } from '../input/local-lookups.js';
@@ -8,6 +7,7 @@ import { misspeltVariables } from '../input/variable-names.js';
 import { locate, locatePath, spreadLocated } from '../input/yaml-source.js';
 import { modules } from '../modules/registry.js';
 import type { AnyModule } from '../modules/types.js';
+import { sameData } from './same-data.js';
 import { conditionBeforeFacts, ExpressionError, renderString, renderValue, type Scope } from './expressions.js';
 import type { CompiledPlay, CompiledTask, PlaySpec, Playbook, TaskSpec } from './types.js';
 import { varsSchemaNamed, varsSchemaVariables, type SchemaHost } from './vars-schemas.js';
@@ -146,8 +146,24 @@ class TaskCompiler {
 
   compile(task: TaskSpec, scope: Scope): CompiledTask[] {
     const items = this.loopItems(task, scope);
-    const scopes = items === undefined ? [scope] : items.map((item) => ({ ...scope, item }));
+    const scopes = items === undefined ? [scope] : items.map((item) => this.itemScope(scope, item));
     return scopes.flatMap((taskScope) => this.compileOne(task, taskScope) ?? []);
+  }
+
+  private readonly itemScopes = new Map<Scope, Map<object, Scope>>();
+
+  /**
+   * The scope of one loop item: made once per item object and host, not once per task (most loops
+   * of a play go over the same services, and the copy of every variable was a host's largest
+   * allocation). Scopes are only read, never changed, once compiled.
+   */
+  private itemScope(scope: Scope, item: unknown): Scope {
+    if (typeof item !== 'object' || item === null) return { ...scope, item };
+    let made = this.itemScopes.get(scope);
+    if (!made) this.itemScopes.set(scope, (made = new Map()));
+    let itemScope = made.get(item);
+    if (!itemScope) made.set(item, (itemScope = { ...scope, item }));
+    return itemScope;
   }
 
   private compileOne(task: TaskSpec, scope: Scope): CompiledTask | undefined {
@@ -193,18 +209,36 @@ class TaskCompiler {
 /** How many different argument values of one task are remembered (one per loop item, usually). */
 const REMEMBERED_ARGS = 8;
 
+/** After this many new argument values in a row, a task's are looked up and remembered one time in this many. */
+const UNREMEMBERED_AFTER = 16;
+
+type CheckedArgs = ReturnType<AnyModule['schema']['safeParse']>;
+
+interface RememberedArgs {
+  known: Array<{ rendered: unknown; parsed: CheckedArgs }>;
+  misses: number;
+}
+
 /**
  * The module's check of a task's rendered arguments, reused when they equal (deeply) arguments
- * checked before in this run: most tasks get the same arguments on every host, and the check
+ * checked before in this run (sameData): most tasks get the same arguments on every host, and the check
  * (zod) was a tenth of what `validate` spent on a host. A module's schema reads nothing but its input.
+ * A task whose arguments were new for each of the last hosts (they hold server_name) is checked
+ * without comparing them with those remembered, but one time in UNREMEMBERED_AFTER.
  */
-function checkedArgs(task: TaskSpec, module: AnyModule, rendered: unknown): ReturnType<AnyModule['schema']['safeParse']> {
-  const remembered = runState('checked module arguments', () => new Map<TaskSpec, Array<{ rendered: unknown; parsed: ReturnType<AnyModule['schema']['safeParse']> }>>());
-  const known = remembered.get(task) ?? [];
-  const hit = known.find((entry) => isDeepStrictEqual(entry.rendered, rendered));
-  if (hit) return hit.parsed;
+function checkedArgs(task: TaskSpec, module: AnyModule, rendered: unknown): CheckedArgs {
+  const remembered = runState('checked module arguments', () => new Map<TaskSpec, RememberedArgs>());
+  let entry = remembered.get(task);
+  if (!entry) remembered.set(task, (entry = { known: [], misses: 0 }));
+  const lookUp = entry.misses < UNREMEMBERED_AFTER || entry.misses % UNREMEMBERED_AFTER === 0;
+  const hit = lookUp ? entry.known.find((known) => sameData(known.rendered, rendered)) : undefined;
+  if (hit) {
+    entry.misses = 0;
+    return hit.parsed;
+  }
+  entry.misses += 1;
   const parsed = module.schema.safeParse(rendered);
-  remembered.set(task, [{ rendered, parsed }, ...known].slice(0, REMEMBERED_ARGS));
+  if (lookUp) entry.known = [{ rendered, parsed }, ...entry.known].slice(0, REMEMBERED_ARGS);
   return parsed;
 }
 

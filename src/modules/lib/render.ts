@@ -14,16 +14,33 @@ import { memoizedInRun, runState } from '../../input/run-memo.js';
  * not rendered again (1,000 hosts of one group mostly differ only in their names).
  */
 export function renderTemplate(source: string, vars: Record<string, unknown>, filename: string): string {
-  const earlier = runState('rendered templates', () => new Map<string, Rendering[]>());
+  const earlier = runState('rendered templates', () => new Map<string, Renderings>());
   const key = `${filename}\0${source}`;
-  const renderings = earlier.get(key) ?? [];
-  const same = renderings.find((rendering) => readsAgree(rendering.reads, vars));
-  if (same) return same.text;
-  const reads = new Map<string, Read>();
+  let known = earlier.get(key);
+  if (!known) earlier.set(key, (known = { renderings: [], misses: 0 }));
+  const same = known.renderings.find((rendering) => readsAgree(rendering.reads, vars));
+  if (same) {
+    known.misses = 0;
+    return same.text;
+  }
+  known.misses += 1;
+  // A template that gave a new text for every one of the last hosts (one that names its host) is
+  // rendered without noting its reads, which cost more than the rendering, but for one in every
+  // UNNOTED_AFTER: a text that comes back is still remembered.
+  const reads = known.misses <= UNNOTED_AFTER || known.misses % UNNOTED_AFTER === 0 ? new Map<string, Read>() : undefined;
   const text = compiledTemplate(source, filename)(strictView(vars, '', [], reads)) as string;
-  earlier.set(key, [{ reads: [...reads.values()], text }, ...renderings].slice(0, REMEMBERED_RENDERINGS));
+  if (reads) known.renderings = [{ reads: [...reads.values()], text }, ...known.renderings].slice(0, REMEMBERED_RENDERINGS);
   return text;
 }
+
+/** The renderings of one template remembered in a run, and how many renderings in a row found none of them. */
+interface Renderings {
+  renderings: Rendering[];
+  misses: number;
+}
+
+/** After this many new texts in a row, a template's reads are noted for one rendering in this many. */
+const UNNOTED_AFTER = 16;
 
 /** One value a template read: at `keys` below the variables, what was there (or whether it was there, or which keys). */
 interface Read {
@@ -132,16 +149,19 @@ export function renderTemplateFile(path: string, vars: Record<string, unknown>):
 const PROBED_KEYS = new Set(['toJSON', 'then', 'constructor', 'length', 'inspect', 'nodeType', '$$typeof', 'asymmetricMatch']);
 
 /**
- * The variables as a template sees them (see renderTemplate), each read noted in `reads`. At the root
+ * The variables as a template sees them (see renderTemplate), each read noted in `reads` if given. At the root
  * (EJS's `with (locals)`), only the variables' own names are found: any other name falls through to
  * the globals and so fails as "x is not defined"; below it, a missing property fails here.
  */
-function strictView(value: unknown, path: string, keys: PropertyKey[], reads: Map<string, Read>): any {
+function strictView(value: unknown, path: string, keys: PropertyKey[], reads: Map<string, Read> | undefined): any {
   if (typeof value !== 'object' || value === null || isLeafObject(value)) return value;
   const isRoot = path === '';
+  // a read's map key is JSON.stringify([kind, ...keys, key]), its steps' part made once per object
+  const prefix = reads === undefined ? '' : keys.map(stepJson).join(',');
   const note = (key: PropertyKey, kind: Read['kind'], seen: unknown): void => {
-    const at = [...keys, key];
-    reads.set(JSON.stringify([kind, ...at.map((step) => (typeof step === 'symbol' ? [String(step)] : step))]), { keys: at, kind, seen });
+    if (reads === undefined) return;
+    const step = stepJson(key);
+    reads.set(`[${KIND_JSON[kind]},${prefix === '' ? step : `${prefix},${step}`}]`, { keys: [...keys, key], kind, seen });
   };
   return new Proxy(value as object, {
     has: (target, key) => {
@@ -157,15 +177,22 @@ function strictView(value: unknown, path: string, keys: PropertyKey[], reads: Ma
     get(target, key, receiver) {
       const has = isRoot ? Object.hasOwn(target, key) : Reflect.has(target, key);
       const found = has ? Reflect.get(target, key, receiver) : undefined;
-      note(key, 'value', seenValue(found));
+      if (reads !== undefined) note(key, 'value', seenValue(found));
       if (typeof key === 'symbol' || PROBED_KEYS.has(key)) return found;
       if (!has) {
         if (isRoot) return undefined;
         throw new ReferenceError(`${childPath(target, path, key)} is not defined`);
       }
-      return typeof found === 'function' ? found : strictView(found, childPath(target, path, key), [...keys, key], reads);
+      return typeof found === 'function' ? found : strictView(found, childPath(target, path, key), reads === undefined ? keys : [...keys, key], reads);
     },
   });
+}
+
+const KIND_JSON: Record<Read['kind'], string> = { value: '"value"', has: '"has"', ownKeys: '"ownKeys"' };
+
+/** One step of a read's path as JSON: a symbol as a one-item list (no string can be written like it). */
+function stepJson(step: PropertyKey): string {
+  return JSON.stringify(typeof step === 'symbol' ? [String(step)] : step);
 }
 
 function childPath(target: object, path: string, key: string): string {

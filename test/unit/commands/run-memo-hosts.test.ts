@@ -52,3 +52,15 @@ test('every host gets in one run what it gets in a run of its own', (t) => {
   }
   t.not(work(together.plays.get('a1')), work(together.plays.get('a5')), 'hosts differ at least in their names');
 });
+
+test('after many hosts that each got new arguments and texts (each names itself), every host still gets what it gets alone', (t) => {
+  registerBuiltinPlugins();
+  const many = Array.from({ length: 40 }, (_, i) => `    f${i}: {ansible_host: 10.0.1.${i}}`);
+  const inventory = path.join(tempTree({ 'inventory.yml': INVENTORY.replace('  hosts:\n', `  hosts:\n${many.join('\n')}\n`) }), 'inventory.yml');
+  const together = prepareRun({ inventory });
+  t.is(together.hosts.length, 49);
+  for (const host of together.hosts) {
+    const alone = prepareRun({ inventory, limit: host.name });
+    t.is(work(together.plays.get(host.name)), work(alone.plays.get(host.name)), host.name);
+  }
+});

@@ -44,3 +44,31 @@ test('an undefined property is still an error on a host after one that rendered'
     t.throws(() => renderTemplate('<%= service.name %>', { service: {} }, 'test.ejs'), { message: /service\.name is not defined/ });
   });
 });
+
+test('a template that named every host so far still gives each host its own text, and a text that comes back is remembered again', (t) => {
+  const named = Array.from({ length: 100 }, (_, i) => host({ server_name: `web${i}.example.org` }));
+  const repeated = Array.from({ length: 40 }, () => host({ server_name: 'pool.example.org' }));
+  const hosts = [...named, host({}, { port: 9999 }), host({}, { env: { C: '3' } }), ...repeated, host({ server_name: 'web7.example.org' })];
+  let renderings = 0;
+  // the same function for every host: only a rendering calls it
+  const tick = () => {
+    renderings++;
+    return '';
+  };
+  const counting = `${TEMPLATE}<%= tick() %>`;
+  const alone = hosts.map((vars) => renderTemplate(counting, { ...vars, tick }, 'test.ejs'));
+  renderings = 0;
+  const inOneRun = withRunMemo(() =>
+    hosts.map((vars, index) => {
+      const before = renderings;
+      const text = renderTemplate(counting, { ...vars, tick }, 'test.ejs');
+      // the first of the repeated hosts whose reads are noted again is the last one rendered
+      if (index >= 102 + 16 && index < 142) t.is(renderings, before, `host ${index} rendered again`);
+      return text;
+    }),
+  );
+  t.deepEqual(inOneRun, alone);
+  t.is(new Set(alone).size, 103);
+  t.true(renderings <= 102 + 16 + 1, `${renderings} renderings of ${hosts.length}`);
+  t.throws(() => withRunMemo(() => [...named, host({}, { env: null })].map((vars) => renderTemplate(TEMPLATE, vars, 'test.ejs'))), { message: /null|env/ });
+});
