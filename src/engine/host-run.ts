@@ -1,9 +1,10 @@
 import type { HostFacts } from '../facts/types.js';
-import { gatherFacts, gatherLateFacts } from './gather-facts.js';
+import { gatherFacts, gatherLateFacts, gatherTaskFacts, mayRun } from './gather-facts.js';
+import { PRELUDE_FACT_NAMES } from '../facts/prelude.js';
 import type { InventoryHost } from '../inventory/types.js';
 import type { CompiledPlay, ModuleTask } from '../playbook/types.js';
 import type { PlannedChange } from '../modules/types.js';
-import { evaluateCondition } from '../playbook/expressions.js';
+import { conditionOnPartOfFacts, evaluateCondition } from '../playbook/expressions.js';
 import { describeScriptFailure } from '../modules/lib/service-logs.js';
 import { UnreachableError } from '../transport/errors.js';
 import type { ConnectHost, HeldCommand, RemoteHost } from '../transport/remote-host.js';
@@ -42,6 +43,8 @@ class HostRun {
   private facts!: HostFacts;
   /** a change was applied since the facts were read: what a package install created is not in them */
   private factsStale = false;
+  /** the task the facts were read again for after a change: they hold the prelude's and its own, no others */
+  private factsOfTask: ModuleTask | undefined;
   /** apply changed something on the host in this run */
   private changedHost = false;
 
@@ -107,6 +110,33 @@ class HostRun {
   private async readFacts(): Promise<void> {
     this.facts = await gatherFacts(this.remote!, this.plays.flatMap((p) => [...p.tasks, ...p.handlers.values()]));
     this.factsStale = false;
+    this.factsOfTask = undefined;
+  }
+
+  /**
+   * The facts the task needs, as they are now. After a change only its own are read again (a task that
+   * changes is mostly followed by another); a task after one that changed nothing has all of them read
+   * again, once for the tasks after it. A task skipped whatever the facts say reads nothing.
+   */
+  private async factsForTask(task: ModuleTask): Promise<void> {
+    if (!mayRun(task)) return;
+    if (this.factsStale) {
+      this.facts = await gatherTaskFacts(this.remote!, task);
+      this.factsStale = false;
+      this.factsOfTask = task;
+    } else if (this.factsOfTask && this.factsOfTask !== task) {
+      await this.readFacts();
+    }
+  }
+
+  /** The task's `when`; when it looks beyond the prelude of facts read for one task, all are read first. */
+  private async conditionHolds(task: ModuleTask): Promise<boolean> {
+    if (this.factsOfTask) {
+      const holds = conditionOnPartOfFacts(task.when, task.scope, this.facts, PRELUDE_FACT_NAMES);
+      if (holds !== 'unknown') return holds;
+      await this.readFacts();
+    }
+    return evaluateCondition(task.when, { ...task.scope, facts: this.facts });
   }
 
   /** The facts a task asks for given the others (what pip would install), just before it is planned. */
@@ -154,9 +184,9 @@ class HostRun {
     const result: TaskResult = { name: task.name, module: module.name, status: 'ok', ...(inHandler ? { handler: true } : {}) };
     this.step(task.name);
     try {
-      // Re-read after a change (one command), so e.g. the default site an apt install just created is seen.
-      if (this.factsStale) await this.readFacts();
-      if (!evaluateCondition(task.when, { ...task.scope, facts: this.facts })) {
+      // Read again after a change (one command), so e.g. the default site an apt install just created is seen.
+      await this.factsForTask(task);
+      if (!(await this.conditionHolds(task))) {
         this.checkDecision({ ...result, status: 'skipped' });
         this.record({ ...result, status: 'skipped' });
         return;

@@ -39,6 +39,11 @@ else
 fi
 `;
 
+/** The facts every read has, whatever it was asked (every key of PreludeFacts: the type checks it). */
+export const PRELUDE_FACT_NAMES: ReadonlySet<PropertyKey> = new Set(
+  Object.keys({ os: true, init: true, user: true, sshPort: true, sshClientAddress: true, aptListsAge: true } satisfies Record<keyof PreludeFacts, true>),
+);
+
 export function emptyPreludeFacts(): PreludeFacts {
   return { os: { id: '', versionId: '', codename: '', prettyName: '', idLike: '' }, init: 'other', user: '' };
 }

@@ -40,6 +40,8 @@ export class FakeHost implements RemoteHost {
   unlockedTaskScripts = 0;
   /** times the facts command ran */
   factsReads = 0;
+  /** every facts command, in order */
+  readonly factsScripts: string[] = [];
   connections = 0;
   closed = false;
   /** times a run took the lock */
@@ -97,6 +99,7 @@ export class FakeHost implements RemoteHost {
     this.commands += 1;
     if (script.includes(FACTS_HEADER)) {
       this.factsReads += 1;
+      this.factsScripts.push(script);
       return { code: 0, stdout: factsOutput(this.facts), stderr: '' };
     }
     this.taskScripts.push(script);

@@ -20,10 +20,45 @@ test('after a change the facts are read again: the next task sees what the chang
   t.is(result('10.0.0.1').commands, 4, 'the lock, the facts, install-web, the facts again; nothing for write-default-site');
 });
 
-test('the facts are read again once after a change, not before every later task, and not when nothing changed', async (t) => {
+test('after a change the facts are read again for the next task, then once for all the later ones: not before every later task, and not when nothing changed', async (t) => {
   const host = web();
-  await runEngine([host], [play([run('check-a', { creates: '/' }), run('install-web'), run('check-b', { creates: '/' }), run('check-c', { creates: '/' })])]);
+  const checks = ['check-b', 'check-c', 'check-d', 'check-e'].map((name) => run(name, { creates: '/' }));
+  await runEngine([host], [play([run('check-a', { creates: '/' }), run('install-web'), ...checks])]);
+  t.is(host.factsReads, 3, 'all of them, check-b\'s alone after install-web, all of them again for check-c and the tasks after it');
+});
+
+test('the facts read again after a change are the next task\'s own and the prelude\'s, nothing else', async (t) => {
+  const host = web();
+  host.facts.files.set('/srv/a', MISSING);
+  await runEngine([host], [play([run('install-web'), run('check-b', { creates: DEFAULT_SITE }), run('check-z', { creates: '/srv/a' })])]);
+  const [first, again] = host.factsScripts;
+  t.true(first!.includes(' /srv/a ') && first!.includes(` ${DEFAULT_SITE} `));
+  t.true(again!.includes(` ${DEFAULT_SITE} `) && again!.includes('@@os'));
+  t.false(again!.includes(' /srv/a '));
+});
+
+test('after a change a task skipped whatever the facts say reads nothing; the next one reads its own', async (t) => {
+  const host = web();
+  const { result } = await runEngine([host], [play([run('install-web'), run('never', { when: false }), run('check-b', { creates: DEFAULT_SITE })])]);
+  t.deepEqual(taskLines(result('10.0.0.1')), ['install-web: changed', 'never: skipped', 'check-b: ok']);
   t.is(host.factsReads, 2);
+  t.true(host.factsScripts[1]!.includes(` ${DEFAULT_SITE} `));
+});
+
+test('a condition on the prelude\'s facts is decided on the facts read for the task alone', async (t) => {
+  const host = web();
+  const { result } = await runEngine([host], [play([run('install-web'), run('check-b', { creates: DEFAULT_SITE, when: "facts.os.codename == 'bookworm'" })])]);
+  t.deepEqual(taskLines(result('10.0.0.1')), ['install-web: changed', 'check-b: ok']);
+  t.is(host.factsReads, 2);
+});
+
+test('a condition on facts beyond the prelude has all of them read again after a change', async (t) => {
+  const host = web();
+  const when = 'facts.files != null';
+  const { result } = await runEngine([host], [play([run('install-web'), run('check-b', { creates: DEFAULT_SITE, when })])]);
+  t.deepEqual(taskLines(result('10.0.0.1')), ['install-web: changed', 'check-b: ok']);
+  t.is(host.factsReads, 3, 'all of them, the task\'s own after install-web, then all of them for its condition');
+  t.true(host.factsScripts[2]!.includes(` ${DEFAULT_SITE} `));
 });
 
 test('a handler after the last change sees the facts read again', async (t) => {
