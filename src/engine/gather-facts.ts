@@ -4,7 +4,7 @@ import { buildFactsScript } from '../facts/script.js';
 import { sameSnapshot } from '../facts/snapshot.js';
 import type { FactRequest, HostFacts } from '../facts/types.js';
 import { conditionBeforeFacts } from '../playbook/expressions.js';
-import type { CompiledTask, ModuleTask } from '../playbook/types.js';
+import type { CompiledTask } from '../playbook/types.js';
 import type { RemoteHost } from '../transport/remote-host.js';
 
 /**
@@ -23,15 +23,6 @@ export function mayRun(task: CompiledTask): boolean {
 /** Everything the tasks need to know about the host, read with ONE remote command and checked complete. */
 export async function gatherFacts(remote: RemoteHost, tasks: CompiledTask[]): Promise<HostFacts> {
   return readFacts(remote, mergeFactRequests(tasks.flatMap((t) => (t.kind === 'flush_handlers' || !mayRun(t) ? [] : t.module.facts(t.args)))));
-}
-
-/**
- * The prelude's facts and one task's own, read again for it after a change: what a full read would
- * show of them, in a command that reads nothing else (a full read costs a third of a second, most of
- * it the other tasks' probes, units and files).
- */
-export async function gatherTaskFacts(remote: RemoteHost, task: ModuleTask): Promise<HostFacts> {
-  return readFacts(remote, mergeFactRequests(task.module.facts(task.args)));
 }
 
 /** Facts that depend on the others (a module's lateFacts): read in one more command, added to them. */

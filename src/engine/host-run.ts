@@ -1,8 +1,8 @@
 import type { HostFacts } from '../facts/types.js';
-import { gatherFacts, gatherLateFacts, gatherTaskFacts, mayRun } from './gather-facts.js';
+import { gatherFacts, gatherLateFacts, mayRun } from './gather-facts.js';
 import { PRELUDE_FACT_NAMES } from '../facts/prelude.js';
 import type { InventoryHost } from '../inventory/types.js';
-import type { CompiledPlay, ModuleTask } from '../playbook/types.js';
+import type { CompiledPlay, CompiledTask, ModuleTask } from '../playbook/types.js';
 import type { PlannedChange } from '../modules/types.js';
 import { conditionOnPartOfFacts, evaluateCondition } from '../playbook/expressions.js';
 import { describeScriptFailure } from '../modules/lib/service-logs.js';
@@ -43,8 +43,10 @@ class HostRun {
   private facts!: HostFacts;
   /** a change was applied since the facts were read: what a package install created is not in them */
   private factsStale = false;
-  /** the task the facts were read again for after a change: they hold the prelude's and its own, no others */
-  private factsOfTask: ModuleTask | undefined;
+  /** the tasks whose facts were read again after a change (with the prelude's); undefined: every task's */
+  private factsCover: ReadonlySet<CompiledTask> | undefined;
+  /** the play being run (index in plays) and its task being run (its number of tasks: the handlers at its end) */
+  private position = { play: 0, task: 0 };
   /** apply changed something on the host in this run */
   private changedHost = false;
 
@@ -75,7 +77,7 @@ class HostRun {
       this.refuseIf(this.options.guard?.facts(this.host.name, this.facts));
       const osProblem = unsupportedOsReason(this.facts.os);
       if (osProblem) throw new HostFailure(osProblem);
-      for (const play of this.plays) await this.runPlay(play);
+      for (const [index, play] of this.plays.entries()) await this.runPlay(play, index);
       const changed = this.tasks.some((t) => t.status === 'changed');
       return { ...base, status: changed ? 'changed' : 'ok', commands: this.remote.commands, tasks: this.tasks };
     } catch (error) {
@@ -110,28 +112,36 @@ class HostRun {
   private async readFacts(): Promise<void> {
     this.facts = await gatherFacts(this.remote!, this.plays.flatMap((p) => [...p.tasks, ...p.handlers.values()]));
     this.factsStale = false;
-    this.factsOfTask = undefined;
+    this.factsCover = undefined;
   }
 
   /**
    * The facts the task needs, as they are now. After a change only its own are read again (a task that
-   * changes is mostly followed by another); a task after one that changed nothing has all of them read
-   * again, once for the tasks after it. A task skipped whatever the facts say reads nothing.
+   * changes is mostly followed by another); a task after one that changed nothing has those of every
+   * task from it on read, once for them all. A task skipped whatever the facts say reads nothing.
    */
   private async factsForTask(task: ModuleTask): Promise<void> {
     if (!mayRun(task)) return;
-    if (this.factsStale) {
-      this.facts = await gatherTaskFacts(this.remote!, task);
-      this.factsStale = false;
-      this.factsOfTask = task;
-    } else if (this.factsOfTask && this.factsOfTask !== task) {
-      await this.readFacts();
-    }
+    if (this.factsStale) await this.readFactsOf([task]);
+    else if (this.factsCover && !this.factsCover.has(task)) await this.readFactsOf(this.tasksFrom(task));
   }
 
-  /** The task's `when`; when it looks beyond the prelude of facts read for one task, all are read first. */
+  private async readFactsOf(tasks: CompiledTask[]): Promise<void> {
+    this.facts = await gatherFacts(this.remote!, tasks);
+    this.factsStale = false;
+    this.factsCover = new Set(tasks);
+  }
+
+  /** The task, then every task and handler that may run after it. */
+  private tasksFrom(task: ModuleTask): CompiledTask[] {
+    const current = this.plays[this.position.play]!;
+    const later = this.plays.slice(this.position.play + 1);
+    return [task, ...current.tasks.slice(this.position.task + 1), ...current.handlers.values(), ...later.flatMap((p) => [...p.tasks, ...p.handlers.values()])];
+  }
+
+  /** The task's `when`; when it looks beyond the prelude of facts read for some tasks, all are read first. */
   private async conditionHolds(task: ModuleTask): Promise<boolean> {
-    if (this.factsOfTask) {
+    if (this.factsCover) {
       const holds = conditionOnPartOfFacts(task.when, task.scope, this.facts, PRELUDE_FACT_NAMES);
       if (holds !== 'unknown') return holds;
       await this.readFacts();
@@ -163,12 +173,14 @@ class HostRun {
     }
   }
 
-  private async runPlay(play: CompiledPlay): Promise<void> {
+  private async runPlay(play: CompiledPlay, index: number): Promise<void> {
     this.currentPlay = play;
-    for (const task of play.tasks) {
+    for (const [taskIndex, task] of play.tasks.entries()) {
+      this.position = { play: index, task: taskIndex };
       if (task.kind === 'flush_handlers') await this.runHandlers(play);
       else await this.runTask(task, false);
     }
+    this.position = { play: index, task: play.tasks.length };
     await this.runHandlers(play);
   }
 

@@ -37,6 +37,19 @@ test('the facts read again after a change are the next task\'s own and the prelu
   t.false(again!.includes(' /srv/a '));
 });
 
+test('after a change and a task that changed nothing, the facts read are those of the tasks from there on (handlers included), not those of the tasks before', async (t) => {
+  const host = web();
+  host.facts.files.set('/srv/a', directoryFact());
+  host.facts.files.set('/srv/h', directoryFact());
+  const tasks = [run('check-a', { creates: '/srv/a' }), run('install-web'), run('check-b', { creates: '/' }), run('check-c', { creates: DEFAULT_SITE })];
+  const { result } = await runEngine([host], [play(tasks, [run('handler-h', { creates: '/srv/h' })])]);
+  t.deepEqual(taskLines(result('10.0.0.1')), ['check-a: ok', 'install-web: changed', 'check-b: ok', 'check-c: ok']);
+  t.is(host.factsReads, 3);
+  const ahead = host.factsScripts[2]!;
+  t.true(ahead.includes(` ${DEFAULT_SITE} `) && ahead.includes(' /srv/h '));
+  t.false(ahead.includes(' /srv/a '));
+});
+
 test('after a change a task skipped whatever the facts say reads nothing; the next one reads its own', async (t) => {
   const host = web();
   const { result } = await runEngine([host], [play([run('install-web'), run('never', { when: false }), run('check-b', { creates: DEFAULT_SITE })])]);
