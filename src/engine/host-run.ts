@@ -1,5 +1,5 @@
 import type { HostFacts } from '../facts/types.js';
-import { gatherFacts, gatherLateFacts, mayRun } from './gather-facts.js';
+import { changeThenFacts, gatherFacts, gatherLateFacts, mayRun } from './gather-facts.js';
 import { PRELUDE_FACT_NAMES } from '../facts/prelude.js';
 import type { InventoryHost } from '../inventory/types.js';
 import type { CompiledPlay, CompiledTask, ModuleTask } from '../playbook/types.js';
@@ -226,8 +226,7 @@ class HostRun {
         if (change.wheels && broker) {
           await bringWheels(change.wheels, { remote: this.remote!, broker, host: this.host.name, step: (text) => this.step(text) });
         }
-        await this.execute(change.script, result);
-        this.factsStale = true;
+        await this.executeThenReadFacts(change.script, inHandler ? undefined : this.nextTask());
         if (change.undo) this.undoable.push({ task, play: this.currentPlay!, undo: change.undo });
       }
       for (const name of task.notify) this.notified.add(name);
@@ -269,6 +268,34 @@ class HostRun {
   private async execute(script: string, result: TaskResult): Promise<void> {
     const outcome = await this.remote!.run(script);
     if (outcome.code !== 0) throw new Error(describeScriptFailure(outcome));
+  }
+
+  /**
+   * Runs a change, and in the same command reads the facts of the task that runs next (when it is
+   * known: no handler may come first), as they are after the change. Otherwise they are stale.
+   */
+  private async executeThenReadFacts(script: string, next: ModuleTask | undefined): Promise<void> {
+    const combined = next && changeThenFacts(script, [next]);
+    const outcome = await this.remote!.run(combined ? combined.script : script);
+    if (outcome.code !== 0) throw new Error(describeScriptFailure(outcome));
+    const facts = combined?.read(outcome.stdout);
+    if (facts) {
+      this.facts = facts;
+      this.factsStale = false;
+      this.factsCover = new Set([next!]);
+    } else {
+      this.factsStale = true;
+    }
+  }
+
+  /** The task that runs after the current one when no handler can come first (a flush, the play's end): the next that may run. */
+  private nextTask(): ModuleTask | undefined {
+    const tasks = this.plays[this.position.play]!.tasks;
+    for (const task of tasks.slice(this.position.task + 1)) {
+      if (task.kind === 'flush_handlers') return undefined;
+      if (mayRun(task)) return task;
+    }
+    return undefined;
   }
 }
 

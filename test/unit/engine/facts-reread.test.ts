@@ -1,7 +1,7 @@
 import test from 'ava';
 import { FakeHost } from '../../helpers/fake-host.js';
 import { directoryFact, fileFact, hostFacts, MISSING } from '../modules/host-facts.js';
-import { commandsRun, play, run, runEngine, taskLines } from './engine-fixtures.js';
+import { commandsRun, flushHandlers, play, run, runEngine, taskLines } from './engine-fixtures.js';
 
 const DEFAULT_SITE = '/etc/web/sites-enabled/default';
 
@@ -17,7 +17,7 @@ test('after a change the facts are read again: the next task sees what the chang
   t.deepEqual(taskLines(result('10.0.0.1')), ['install-web: changed', 'write-default-site: ok']);
   t.deepEqual(commandsRun(host), ['install-web']);
   t.is(host.factsReads, 2);
-  t.is(result('10.0.0.1').commands, 4, 'the lock, the facts, install-web, the facts again; nothing for write-default-site');
+  t.is(result('10.0.0.1').commands, 3, 'the lock, the facts, install-web with the facts of write-default-site read after it; nothing for write-default-site');
 });
 
 test('after a change the facts are read again for the next task, then once for all the later ones: not before every later task, and not when nothing changed', async (t) => {
@@ -85,5 +85,23 @@ test('plan applies nothing, so it reads the facts once', async (t) => {
   const host = web();
   const { result } = await runEngine([host], [play([run('install-web'), run('write-default-site', { creates: DEFAULT_SITE })])], { mode: 'plan' });
   t.deepEqual(taskLines(result('10.0.0.1')), ['install-web: changed', 'write-default-site: changed']);
+  t.is(host.factsReads, 1);
+});
+
+test('a change and the facts of the task after it are one command; a handler that may run first leaves them to be read before that task', async (t) => {
+  const host = web();
+  const tasks = [run('install-web', { notify: ['h'] }), run('check-b', { creates: DEFAULT_SITE }), flushHandlers(), run('install-more'), run('check-c', { creates: DEFAULT_SITE })];
+  const { result } = await runEngine([host], [play(tasks, [run('h')])]);
+  t.deepEqual(taskLines(result('10.0.0.1')), ['install-web: changed', 'check-b: ok', 'handler h: changed', 'install-more: changed', 'check-c: ok']);
+  // the lock, the facts, install-web + check-b's, the facts of h and the tasks after it, h,
+  // install-more's (after h changed something), install-more + check-c's
+  t.is(result('10.0.0.1').commands, 7);
+  t.is(host.factsReads, 5);
+});
+
+test('a change that fails reads no facts after it', async (t) => {
+  const host = web().on('break-it', { code: 3, stderr: 'broken' });
+  const { result } = await runEngine([host], [play([run('break-it'), run('check-b', { creates: DEFAULT_SITE })])]);
+  t.deepEqual(taskLines(result('10.0.0.1')), ['break-it: failed']);
   t.is(host.factsReads, 1);
 });
