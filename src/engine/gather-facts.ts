@@ -1,5 +1,6 @@
 import { mergeFactRequests } from '../facts/merge.js';
 import { parseFactsOutput } from '../facts/parse.js';
+import { FACTS_HEADER } from '../facts/protocol.js';
 import { buildFactsScript } from '../facts/script.js';
 import { sameSnapshot } from '../facts/snapshot.js';
 import type { FactRequest, HostFacts } from '../facts/types.js';
@@ -22,7 +23,33 @@ export function mayRun(task: CompiledTask): boolean {
 
 /** Everything the tasks need to know about the host, read with ONE remote command and checked complete. */
 export async function gatherFacts(remote: RemoteHost, tasks: CompiledTask[]): Promise<HostFacts> {
-  return readFacts(remote, mergeFactRequests(tasks.flatMap((t) => (t.kind === 'flush_handlers' || !mayRun(t) ? [] : t.module.facts(t.args)))));
+  return readFacts(remote, requestsOf(tasks));
+}
+
+function requestsOf(tasks: CompiledTask[]): FactRequest[] {
+  return mergeFactRequests(tasks.flatMap((t) => (t.kind === 'flush_handlers' || !mayRun(t) ? [] : t.module.facts(t.args))));
+}
+
+/** Between a change's script and the facts read after it (a comment: sh skips it). */
+const FACTS_AFTER_CHANGE = [')', 'cp_rc=$?', '[ "$cp_rc" -eq 0 ] || exit "$cp_rc"', '# clamprovision: the facts after the change', '('].join('\n');
+
+/**
+ * A change's script and, when it succeeds, the reading of the tasks' facts after it: ONE remote
+ * command instead of two. The change runs in a subshell (its `set -e` and `exit` stay there) and its
+ * exit status is the command's; the facts' own failure is not, read() then says none were read.
+ */
+export function changeThenFacts(script: string, tasks: CompiledTask[]): { script: string; read(stdout: string): HostFacts | undefined } {
+  const requests = requestsOf(tasks);
+  return {
+    script: ['(', script, FACTS_AFTER_CHANGE, buildFactsScript(requests), ')', 'exit 0', ''].join('\n'),
+    read(stdout) {
+      try {
+        return parseFactsOutput(stdout.slice(Math.max(0, stdout.lastIndexOf(`@@${FACTS_HEADER} `))), requests);
+      } catch {
+        return undefined;
+      }
+    },
+  };
 }
 
 /** Facts that depend on the others (a module's lateFacts): read in one more command, added to them. */
@@ -45,4 +72,12 @@ async function readFacts(remote: RemoteHost, requests: FactRequest[]): Promise<H
     throw new Error(`gathering facts failed (exit ${result.code}): ${result.stderr.trim().split('\n').slice(-5).join('\n')}`);
   }
   return parseFactsOutput(result.stdout, requests);
+}
+
+/** The change's script and the facts script of what changeThenFacts made; undefined for any other script. */
+export function splitChangeThenFacts(combined: string): { change: string; facts: string } | undefined {
+  const at = combined.indexOf(`\n${FACTS_AFTER_CHANGE}\n`);
+  const end = '\n)\nexit 0\n';
+  if (!combined.startsWith('(\n') || at < 0 || !combined.endsWith(end)) return undefined;
+  return { change: combined.slice(2, at), facts: combined.slice(at + FACTS_AFTER_CHANGE.length + 2, -end.length) };
 }

@@ -1,9 +1,10 @@
 import type { HostFacts } from '../facts/types.js';
-import { gatherFacts, gatherLateFacts } from './gather-facts.js';
+import { changeThenFacts, gatherFacts, gatherLateFacts, mayRun } from './gather-facts.js';
+import { PRELUDE_FACT_NAMES } from '../facts/prelude.js';
 import type { InventoryHost } from '../inventory/types.js';
-import type { CompiledPlay, ModuleTask } from '../playbook/types.js';
+import type { CompiledPlay, CompiledTask, ModuleTask } from '../playbook/types.js';
 import type { PlannedChange } from '../modules/types.js';
-import { evaluateCondition } from '../playbook/expressions.js';
+import { conditionOnPartOfFacts, evaluateCondition } from '../playbook/expressions.js';
 import { describeScriptFailure } from '../modules/lib/service-logs.js';
 import { UnreachableError } from '../transport/errors.js';
 import type { ConnectHost, HeldCommand, RemoteHost } from '../transport/remote-host.js';
@@ -42,6 +43,10 @@ class HostRun {
   private facts!: HostFacts;
   /** a change was applied since the facts were read: what a package install created is not in them */
   private factsStale = false;
+  /** the tasks whose facts were read again after a change (with the prelude's); undefined: every task's */
+  private factsCover: ReadonlySet<CompiledTask> | undefined;
+  /** the play being run (index in plays) and its task being run (its number of tasks: the handlers at its end) */
+  private position = { play: 0, task: 0 };
   /** apply changed something on the host in this run */
   private changedHost = false;
 
@@ -72,7 +77,7 @@ class HostRun {
       this.refuseIf(this.options.guard?.facts(this.host.name, this.facts));
       const osProblem = unsupportedOsReason(this.facts.os);
       if (osProblem) throw new HostFailure(osProblem);
-      for (const play of this.plays) await this.runPlay(play);
+      for (const [index, play] of this.plays.entries()) await this.runPlay(play, index);
       const changed = this.tasks.some((t) => t.status === 'changed');
       return { ...base, status: changed ? 'changed' : 'ok', commands: this.remote.commands, tasks: this.tasks };
     } catch (error) {
@@ -107,6 +112,41 @@ class HostRun {
   private async readFacts(): Promise<void> {
     this.facts = await gatherFacts(this.remote!, this.plays.flatMap((p) => [...p.tasks, ...p.handlers.values()]));
     this.factsStale = false;
+    this.factsCover = undefined;
+  }
+
+  /**
+   * The facts the task needs, as they are now. After a change only its own are read again (a task that
+   * changes is mostly followed by another); a task after one that changed nothing has those of every
+   * task from it on read, once for them all. A task skipped whatever the facts say reads nothing.
+   */
+  private async factsForTask(task: ModuleTask): Promise<void> {
+    if (!mayRun(task)) return;
+    if (this.factsStale) await this.readFactsOf([task]);
+    else if (this.factsCover && !this.factsCover.has(task)) await this.readFactsOf(this.tasksFrom(task));
+  }
+
+  private async readFactsOf(tasks: CompiledTask[]): Promise<void> {
+    this.facts = await gatherFacts(this.remote!, tasks);
+    this.factsStale = false;
+    this.factsCover = new Set(tasks);
+  }
+
+  /** The task, then every task and handler that may run after it. */
+  private tasksFrom(task: ModuleTask): CompiledTask[] {
+    const current = this.plays[this.position.play]!;
+    const later = this.plays.slice(this.position.play + 1);
+    return [task, ...current.tasks.slice(this.position.task + 1), ...current.handlers.values(), ...later.flatMap((p) => [...p.tasks, ...p.handlers.values()])];
+  }
+
+  /** The task's `when`; when it looks beyond the prelude of facts read for some tasks, all are read first. */
+  private async conditionHolds(task: ModuleTask): Promise<boolean> {
+    if (this.factsCover) {
+      const holds = conditionOnPartOfFacts(task.when, task.scope, this.facts, PRELUDE_FACT_NAMES);
+      if (holds !== 'unknown') return holds;
+      await this.readFacts();
+    }
+    return evaluateCondition(task.when, { ...task.scope, facts: this.facts });
   }
 
   /** The facts a task asks for given the others (what pip would install), just before it is planned. */
@@ -133,12 +173,14 @@ class HostRun {
     }
   }
 
-  private async runPlay(play: CompiledPlay): Promise<void> {
+  private async runPlay(play: CompiledPlay, index: number): Promise<void> {
     this.currentPlay = play;
-    for (const task of play.tasks) {
+    for (const [taskIndex, task] of play.tasks.entries()) {
+      this.position = { play: index, task: taskIndex };
       if (task.kind === 'flush_handlers') await this.runHandlers(play);
       else await this.runTask(task, false);
     }
+    this.position = { play: index, task: play.tasks.length };
     await this.runHandlers(play);
   }
 
@@ -154,9 +196,9 @@ class HostRun {
     const result: TaskResult = { name: task.name, module: module.name, status: 'ok', ...(inHandler ? { handler: true } : {}) };
     this.step(task.name);
     try {
-      // Re-read after a change (one command), so e.g. the default site an apt install just created is seen.
-      if (this.factsStale) await this.readFacts();
-      if (!evaluateCondition(task.when, { ...task.scope, facts: this.facts })) {
+      // Read again after a change (one command), so e.g. the default site an apt install just created is seen.
+      await this.factsForTask(task);
+      if (!(await this.conditionHolds(task))) {
         this.checkDecision({ ...result, status: 'skipped' });
         this.record({ ...result, status: 'skipped' });
         return;
@@ -184,8 +226,7 @@ class HostRun {
         if (change.wheels && broker) {
           await bringWheels(change.wheels, { remote: this.remote!, broker, host: this.host.name, step: (text) => this.step(text) });
         }
-        await this.execute(change.script, result);
-        this.factsStale = true;
+        await this.executeThenReadFacts(change.script, inHandler ? undefined : this.nextTask());
         if (change.undo) this.undoable.push({ task, play: this.currentPlay!, undo: change.undo });
       }
       for (const name of task.notify) this.notified.add(name);
@@ -227,6 +268,34 @@ class HostRun {
   private async execute(script: string, result: TaskResult): Promise<void> {
     const outcome = await this.remote!.run(script);
     if (outcome.code !== 0) throw new Error(describeScriptFailure(outcome));
+  }
+
+  /**
+   * Runs a change, and in the same command reads the facts of the task that runs next (when it is
+   * known: no handler may come first), as they are after the change. Otherwise they are stale.
+   */
+  private async executeThenReadFacts(script: string, next: ModuleTask | undefined): Promise<void> {
+    const combined = next && changeThenFacts(script, [next]);
+    const outcome = await this.remote!.run(combined ? combined.script : script);
+    if (outcome.code !== 0) throw new Error(describeScriptFailure(outcome));
+    const facts = combined?.read(outcome.stdout);
+    if (facts) {
+      this.facts = facts;
+      this.factsStale = false;
+      this.factsCover = new Set([next!]);
+    } else {
+      this.factsStale = true;
+    }
+  }
+
+  /** The task that runs after the current one when no handler can come first (a flush, the play's end): the next that may run. */
+  private nextTask(): ModuleTask | undefined {
+    const tasks = this.plays[this.position.play]!.tasks;
+    for (const task of tasks.slice(this.position.task + 1)) {
+      if (task.kind === 'flush_handlers') return undefined;
+      if (mayRun(task)) return task;
+    }
+    return undefined;
   }
 }
 

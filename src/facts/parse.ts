@@ -2,12 +2,12 @@ import type { FactRequest, HostFacts } from './host-facts.js';
 import type { RecordParser } from './kind.js';
 import { factKinds, kindOf } from './kinds/index.js';
 import { emptyPreludeFacts, PRELUDE_RECORDS } from './prelude.js';
-import { FACTS_PROTOCOL_VERSION, FactsError } from './protocol.js';
+import { FACTS_HEADER, FACTS_PROTOCOL_VERSION, FactsError } from './protocol.js';
 
 export { FactsError };
 
 /** The records that frame the output (protocol.ts). */
-const HEADER = 'clamprovision-facts';
+const HEADER = FACTS_HEADER;
 const END = 'end';
 
 /** Record name -> its parser, from the prelude and every kind (a name owned twice is a bug). */

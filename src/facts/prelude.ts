@@ -1,4 +1,4 @@
-import { decodeText, FACTS_PROTOCOL_VERSION } from './protocol.js';
+import { decodeText, FACTS_HEADER, FACTS_PROTOCOL_VERSION } from './protocol.js';
 import type { OsFact, PreludeFacts } from './host-facts.js';
 import type { RecordParser } from './kind.js';
 
@@ -27,7 +27,7 @@ cp_cat() {
 }
 cp_b64() { printf 'b:'; base64 -w0; }`;
 
-export const PRELUDE_FACTS = `echo '@@clamprovision-facts ${FACTS_PROTOCOL_VERSION}'
+export const PRELUDE_FACTS = `echo '@@${FACTS_HEADER} ${FACTS_PROTOCOL_VERSION}'
 echo "@@os $({ cat /etc/os-release || cat /usr/lib/os-release; } 2>/dev/null | cp_b64)"
 echo "@@init $cp_init"
 echo "@@whoami $(id -un | cp_b64)"
@@ -38,6 +38,11 @@ else
   echo '@@apt never'
 fi
 `;
+
+/** The facts every read has, whatever it was asked (every key of PreludeFacts: the type checks it). */
+export const PRELUDE_FACT_NAMES: ReadonlySet<PropertyKey> = new Set(
+  Object.keys({ os: true, init: true, user: true, sshPort: true, sshClientAddress: true, aptListsAge: true } satisfies Record<keyof PreludeFacts, true>),
+);
 
 export function emptyPreludeFacts(): PreludeFacts {
   return { os: { id: '', versionId: '', codename: '', prettyName: '', idLike: '' }, init: 'other', user: '' };

@@ -8,6 +8,9 @@
  */
 export const FACTS_PROTOCOL_VERSION = 1;
 
+/** The name of the record every facts output starts with. */
+export const FACTS_HEADER = 'clamprovision-facts';
+
 /** The facts output could not be understood (a truncated run, a host without a POSIX userland…). */
 export class FactsError extends Error {
   constructor(message: string) {

@@ -102,24 +102,26 @@ export function evaluateCondition(condition: unknown, scope: Scope): boolean {
 /** One instance, thrown on every host: creating an Error records a stack, which no one reads here. */
 const FACTS_NOT_READ_YET = new FactsNotReadYet();
 
-/** Stands in for `facts` before they are read: any use of it means the condition depends on the host. */
-const UNREAD_FACTS: object = new Proxy(
-  {},
-  {
-    get: () => {
-      throw FACTS_NOT_READ_YET;
-    },
-    has: () => {
-      throw FACTS_NOT_READ_YET;
-    },
+/**
+ * `facts` of which only the properties named are read: any use of another means the condition
+ * depends on what was not read.
+ */
+function partlyReadFacts(facts: object, readable: ReadonlySet<PropertyKey>): object {
+  const check = (key: PropertyKey) => {
+    if (!readable.has(key)) throw FACTS_NOT_READ_YET;
+  };
+  return new Proxy(facts, {
+    get: (target, key) => (check(key), Reflect.get(target, key)),
+    has: (target, key) => (check(key), Reflect.has(target, key)),
     ownKeys: () => {
       throw FACTS_NOT_READ_YET;
     },
-    getOwnPropertyDescriptor: () => {
-      throw FACTS_NOT_READ_YET;
-    },
-  },
-);
+    getOwnPropertyDescriptor: (target, key) => (check(key), Reflect.getOwnPropertyDescriptor(target, key)),
+  });
+}
+
+/** Stands in for `facts` before they are read: any use of it means the condition depends on the host. */
+const UNREAD_FACTS: object = partlyReadFacts({}, new Set());
 
 /** Whether a condition may read `facts` (a variable is reached only by its name, so one without the word cannot). */
 function mayReadFacts(condition: unknown): boolean {
@@ -135,6 +137,19 @@ export function conditionBeforeFacts(condition: unknown, scope: Scope): 'true' |
   try {
     // the copy of the scope is made only for the conditions that need it: one per task and host
     return evaluateCondition(condition, mayReadFacts(condition) ? { ...scope, facts: UNREAD_FACTS } : scope) ? 'true' : 'false';
+  } catch (error) {
+    if (error instanceof FactsNotReadYet) return 'unknown';
+    throw error;
+  }
+}
+
+/**
+ * A `when` on facts of which only some properties were read (`readable`): 'unknown' when it reads
+ * another one.
+ */
+export function conditionOnPartOfFacts(condition: unknown, scope: Scope, facts: object, readable: ReadonlySet<PropertyKey>): boolean | 'unknown' {
+  try {
+    return evaluateCondition(condition, mayReadFacts(condition) ? { ...scope, facts: partlyReadFacts(facts, readable) } : { ...scope, facts });
   } catch (error) {
     if (error instanceof FactsNotReadYet) return 'unknown';
     throw error;

@@ -8,6 +8,7 @@ import type { HostFacts } from '../../src/facts/types.js';
 import { ConnectionLostError, UnreachableError } from '../../src/transport/errors.js';
 import type { ConnectHost, HeldCommand, RemoteHost, RunResult } from '../../src/transport/remote-host.js';
 import { factsOutput } from './facts-output.js';
+import { splitChangeThenFacts } from '../../src/engine/gather-facts.js';
 
 /** Every facts script prints this header first; no task script contains it. */
 const FACTS_HEADER = '@@clamprovision-facts';
@@ -40,6 +41,8 @@ export class FakeHost implements RemoteHost {
   unlockedTaskScripts = 0;
   /** times the facts command ran */
   factsReads = 0;
+  /** every facts command, in order */
+  readonly factsScripts: string[] = [];
   connections = 0;
   closed = false;
   /** times a run took the lock */
@@ -95,10 +98,23 @@ export class FakeHost implements RemoteHost {
   async run(script: string): Promise<RunResult> {
     if (this.closed) throw new ConnectionLostError('fake host: a command after close()');
     this.commands += 1;
-    if (script.includes(FACTS_HEADER)) {
-      this.factsReads += 1;
-      return { code: 0, stdout: factsOutput(this.facts), stderr: '' };
+    // a change and the facts read after it, in one command
+    const combined = splitChangeThenFacts(script);
+    if (combined) {
+      const outcome = this.runTaskScript(combined.change);
+      return outcome.code === 0 ? { ...outcome, stdout: outcome.stdout + this.readFacts(combined.facts) } : outcome;
     }
+    if (script.includes(FACTS_HEADER)) return { code: 0, stdout: this.readFacts(script), stderr: '' };
+    return this.runTaskScript(script);
+  }
+
+  private readFacts(script: string): string {
+    this.factsReads += 1;
+    this.factsScripts.push(script);
+    return factsOutput(this.facts);
+  }
+
+  private runTaskScript(script: string): RunResult {
     this.taskScripts.push(script);
     if (!this.locked) this.unlockedTaskScripts += 1;
     const rule = this.rules.find(({ match }) => (typeof match === 'string' ? script.includes(match) : match.test(script)));
