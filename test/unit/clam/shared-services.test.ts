@@ -8,6 +8,7 @@ import path from 'node:path';
 import { registerBuiltinPlugins } from '../../../src/builtin-plugins.js';
 import { prepareRun } from '../../../src/commands/prepare.js';
 import type { CompiledPlay } from '../../../src/playbook/types.js';
+import { eachHostAsAlone } from '../../helpers/each-host-alone.js';
 import { lines, tempTree } from '../input/temp-files.js';
 
 const hello = path.resolve('examples/hello');
@@ -40,12 +41,7 @@ function services(plays: CompiledPlay[] | undefined): string {
 test('every host gets in one run the services it gets alone', (t) => {
   registerBuiltinPlugins();
   const inventory = path.join(tempTree({ 'inventory.yml': INVENTORY }), 'inventory.yml');
-  const together = prepareRun({ inventory });
-  t.is(together.hosts.length, 9);
-  for (const host of together.hosts) {
-    const alone = prepareRun({ inventory, limit: host.name });
-    t.is(services(together.plays.get(host.name)), services(alone.plays.get(host.name)), host.name);
-  }
+  const together = eachHostAsAlone(t, inventory, 9, services);
   const b1 = JSON.parse(services(together.plays.get('b1'))) as [Array<{ public_url: string; env: Record<string, string> }>];
   const b2 = JSON.parse(services(together.plays.get('b2'))) as [Array<{ public_url: string; env: Record<string, string> }>];
   t.is(b1[0][1]!.public_url, 'http://b1/shout');

@@ -5,8 +5,8 @@
 import test from 'ava';
 import path from 'node:path';
 import { registerBuiltinPlugins } from '../../../src/builtin-plugins.js';
-import { prepareRun } from '../../../src/commands/prepare.js';
 import type { CompiledPlay } from '../../../src/playbook/types.js';
+import { eachHostAsAlone } from '../../helpers/each-host-alone.js';
 import { lines, tempTree } from '../input/temp-files.js';
 
 const hello = path.resolve('examples/hello');
@@ -44,12 +44,7 @@ function work(plays: CompiledPlay[] | undefined): string {
 test('every host gets in one run what it gets in a run of its own', (t) => {
   registerBuiltinPlugins();
   const inventory = path.join(tempTree({ 'inventory.yml': INVENTORY }), 'inventory.yml');
-  const together = prepareRun({ inventory });
-  t.is(together.hosts.length, 9);
-  for (const host of together.hosts) {
-    const alone = prepareRun({ inventory, limit: host.name });
-    t.is(work(together.plays.get(host.name)), work(alone.plays.get(host.name)), host.name);
-  }
+  const together = eachHostAsAlone(t, inventory, 9, work);
   t.not(work(together.plays.get('a1')), work(together.plays.get('a5')), 'hosts differ at least in their names');
 });
 
@@ -57,10 +52,5 @@ test('after many hosts that each got new arguments and texts (each names itself)
   registerBuiltinPlugins();
   const many = Array.from({ length: 40 }, (_, i) => `    f${i}: {ansible_host: 10.0.1.${i}}`);
   const inventory = path.join(tempTree({ 'inventory.yml': INVENTORY.replace('  hosts:\n', `  hosts:\n${many.join('\n')}\n`) }), 'inventory.yml');
-  const together = prepareRun({ inventory });
-  t.is(together.hosts.length, 49);
-  for (const host of together.hosts) {
-    const alone = prepareRun({ inventory, limit: host.name });
-    t.is(work(together.plays.get(host.name)), work(alone.plays.get(host.name)), host.name);
-  }
+  eachHostAsAlone(t, inventory, 49, work);
 });
