@@ -7,7 +7,7 @@ import type { PlannedChange } from '../modules/types.js';
 import { conditionOnPartOfFacts, evaluateCondition } from '../playbook/expressions.js';
 import { describeScriptFailure } from '../modules/lib/service-logs.js';
 import { UnreachableError } from '../transport/errors.js';
-import type { ConnectHost, HeldCommand, RemoteHost } from '../transport/remote-host.js';
+import type { ConnectHost, HeldCommand, RemoteHost, RunResult } from '../transport/remote-host.js';
 import { LOCK_FILE } from '../transport/run-lock.js';
 import type { HostResult, Mode, RunGuard, RunObserver, TaskResult } from './results.js';
 import { unsupportedOsReason } from './supported-os.js';
@@ -214,7 +214,7 @@ class HostRun {
       }
       if (change.check) {
         this.checkDecision({ ...result, check: true });
-        if (this.options.mode === 'apply') await this.execute(change.script, result);
+        if (this.options.mode === 'apply') await this.execute(change.script);
         this.record({ ...result, check: true, summary: change.summary });
         return;
       }
@@ -251,7 +251,7 @@ class HostRun {
       const result: TaskResult = { name: `${task.name} (taken back: the host failed)`, module: task.module.name, status: 'changed', summary: undo.summary };
       this.step(result.name);
       try {
-        await this.execute(undo.script, result);
+        await this.execute(undo.script);
         this.factsStale = true;
         this.record(result);
         done.push(...undo.summary);
@@ -265,9 +265,10 @@ class HostRun {
     return done.length > 0 ? `; taken back: ${done.join('; ')}` : '';
   }
 
-  private async execute(script: string, result: TaskResult): Promise<void> {
+  private async execute(script: string): Promise<RunResult> {
     const outcome = await this.remote!.run(script);
     if (outcome.code !== 0) throw new Error(describeScriptFailure(outcome));
+    return outcome;
   }
 
   /**
@@ -276,8 +277,7 @@ class HostRun {
    */
   private async executeThenReadFacts(script: string, next: ModuleTask | undefined): Promise<void> {
     const combined = next && changeThenFacts(script, [next]);
-    const outcome = await this.remote!.run(combined ? combined.script : script);
-    if (outcome.code !== 0) throw new Error(describeScriptFailure(outcome));
+    const outcome = await this.execute(combined ? combined.script : script);
     const facts = combined?.read(outcome.stdout);
     if (facts) {
       this.facts = facts;
