@@ -4,7 +4,7 @@
  *   @@KIND KEY FIELD…                KEY = base64 of the request's path/name/command
  *   @@end                            the script ran to its end
  * Every field that may hold arbitrary bytes is base64 (`b:` prefix where "missing" must be told
- * apart from "empty"), so the outer protocol stays plain ASCII whatever the host's files contain.
+ * apart from "empty") or, where awk prints it, hex (`x:`), so the outer protocol stays plain ASCII whatever the host's files contain.
  */
 export const FACTS_PROTOCOL_VERSION = 1;
 
@@ -28,10 +28,11 @@ export function decodeKey(field: string | undefined): string {
   return Buffer.from(field, 'base64').toString('utf8');
 }
 
-/** `b:BASE64` -> bytes; `-` (missing) and `!` (unreadable) -> undefined */
+/** `b:BASE64` or `x:HEX` (what awk can print) -> bytes; `-` (missing) and `!` (unreadable) -> undefined */
 export function decodeBlob(field: string | undefined): Buffer | undefined {
-  if (field === undefined || !field.startsWith('b:')) return undefined;
-  return Buffer.from(field.slice(2), 'base64');
+  if (field?.startsWith('b:')) return Buffer.from(field.slice(2), 'base64');
+  if (field?.startsWith('x:')) return Buffer.from(field.slice(2), 'hex');
+  return undefined;
 }
 
 export function decodeText(field: string | undefined): string {

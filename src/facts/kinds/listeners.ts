@@ -41,7 +41,10 @@ declare module '../host-facts.js' {
  * group and that unit's main PID.
  *
  * Output: `@@listeners KEY b:LINES`, a line per (port, process):
- *   PORT PID PPID MAINPID b:USER b:COMM b:UNIT b:ARGV   (ARGV: the arguments separated by NUL)
+ *   PORT PID PPID MAINPID x:USER x:COMM x:UNIT x:ARGV   (hex; ARGV: the arguments, each ended by NUL)
+ *
+ * One awk does the per-process work (a process of its own per value made this fact half of a no-op
+ * run's facts time): one `getent passwd` for the users, one `systemctl show` for the units' main PIDs.
  */
 const SHELL = String.raw`cp_listeners() {
   cp_socks=$(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v want=" $2 " '
@@ -50,32 +53,61 @@ const SHELL = String.raw`cp_listeners() {
   cp_rows=''
   if [ -n "$cp_socks" ]; then
     cp_rows=$(find /proc/[0-9]*/fd -maxdepth 1 -lname 'socket:\[*' -printf '%h %l\n' 2>/dev/null | cp_socks="$cp_socks" awk '
-      BEGIN { n = split(ENVIRON["cp_socks"], rows, "\n"); for (i = 1; i <= n; i++) { split(rows[i], f, " "); port[f[1]] = f[2] } }
-      { inode = $2; gsub(/[^0-9]/, "", inode); if (inode in port) { split($1, p, "/"); print port[inode], p[3] } }' | sort -u |
-      while read -r cp_port cp_pid; do
-        [ -r "/proc/$cp_pid/status" ] || continue
-        cp_ppid=$(awk '$1 == "PPid:" { print $2 }' "/proc/$cp_pid/status")
-        [ -n "$cp_ppid" ] || cp_ppid=0
-        cp_uid=$(awk '$1 == "Uid:" { print $2 }' "/proc/$cp_pid/status")
-        cp_user=$(getent passwd "$cp_uid" | cut -d: -f1)
-        [ -n "$cp_user" ] || cp_user=$cp_uid
-        # cgroup v2 (0::/system.slice/x.service) or v1's name=systemd hierarchy
-        cp_unit=$(sed -n -e 's|^0::.*/||p' -e 's|^[0-9]*:name=systemd:.*/||p' "/proc/$cp_pid/cgroup" 2>/dev/null | head -n 1)
-        cp_main=0
-        case "$cp_unit" in *.service) cp_main=$(systemctl show -p MainPID --value -- "$cp_unit" 2>/dev/null) ;; esac
-        # systemd itself holds the sockets of socket units: the unit listening on the port. Only the
-        # listening ones: with --all, a stopped unit still loaded for the same port (a service removed
-        # from the inventory) could be named first.
-        if [ "$cp_pid" = 1 ]; then
-          cp_socket_unit=$(systemctl list-sockets --no-legend --no-pager 2>/dev/null |
-            awk -v port="$cp_port" '{ n = split($1, a, ":"); if (a[n] == port && $2 ~ /\.socket$/) { print $2; exit } }')
-          [ -z "$cp_socket_unit" ] || cp_unit=$cp_socket_unit
-        fi
-        [ -n "$cp_main" ] || cp_main=0
-        printf '%s %s %s %s %s %s %s %s\n' "$cp_port" "$cp_pid" "$cp_ppid" "$cp_main" \
-          "$(printf '%s' "$cp_user" | cp_b64)" "$(cp_b64 < "/proc/$cp_pid/comm")" \
-          "$(printf '%s' "$cp_unit" | cp_b64)" "$(cp_b64 < "/proc/$cp_pid/cmdline")"
-      done)
+      function hexof(s,  out, i) { out = ""; for (i = 1; i <= length(s); i++) out = out sprintf("%02x", ord[substr(s, i, 1)]); return out }
+      BEGIN {
+        n = split(ENVIRON["cp_socks"], rows, "\n"); for (i = 1; i <= n; i++) { split(rows[i], f, " "); port[f[1]] = f[2] }
+        for (i = 1; i < 256; i++) ord[sprintf("%c", i)] = i
+      }
+      { inode = $2; gsub(/[^0-9]/, "", inode)
+        if (inode in port) { split($1, p, "/"); key = port[inode] " " p[3]; if (!(key in seen)) { seen[key] = 1; keys[++count] = key } } }
+      END {
+        for (k = 1; k <= count; k++) {
+          split(keys[k], kp, " "); pid = kp[2]
+          if (pid in ppid) continue
+          ppid[pid] = 0; uid[pid] = ""; unit[pid] = ""
+          file = "/proc/" pid "/status"
+          while ((getline line < file) > 0) { alive[pid] = 1; split(line, f, /[ \t]+/); if (f[1] == "PPid:") ppid[pid] = f[2]; else if (f[1] == "Uid:") uid[pid] = f[2] }
+          close(file)
+          # cgroup v2 (0::/system.slice/x.service) or v1 name=systemd hierarchy
+          file = "/proc/" pid "/cgroup"
+          while ((getline line < file) > 0) {
+            if (unit[pid] == "" && (line ~ /^0::/ || line ~ /^[0-9]*:name=systemd:/)) { u = line; sub(/.*\//, "", u); unit[pid] = u }
+          }
+          close(file)
+          if (uid[pid] != "") uids[uid[pid]] = 1
+          if (unit[pid] ~ /^[A-Za-z0-9:_.@\\-]+\.service$/ && !(unit[pid] in mainpid)) { mainpid[unit[pid]] = 0; services[++nservices] = unit[pid] }
+          if (pid == 1) pid1 = 1
+        }
+        cmd = "getent passwd"; for (u in uids) cmd = cmd " " u
+        if (cmd != "getent passwd") { while ((cmd | getline line) > 0) { split(line, f, ":"); if (!(f[3] in user)) user[f[3]] = f[1] } close(cmd) }
+        if (nservices) {
+          # one systemctl for every unit: a value a unit, in the order asked, separated by empty lines
+          cmd = "systemctl show -p MainPID --value --"; for (i = 1; i <= nservices; i++) cmd = cmd " '\''" services[i] "'\''"
+          i = 1; while ((cmd | getline line) > 0) { if (line == "") i++; else if (i <= nservices) mainpid[services[i]] = line + 0 } close(cmd)
+        }
+        if (pid1) {
+          # systemd itself holds the sockets of socket units: the unit listening on the port (only the
+          # listening ones: a stopped unit still loaded for the same port would be named first otherwise)
+          cmd = "systemctl list-sockets --no-legend --no-pager"
+          while ((cmd | getline line) > 0) { split(line, f, /[ \t]+/); n = split(f[1], a, ":"); if (f[2] ~ /\.socket$/ && !(a[n] in socketunit)) socketunit[a[n]] = f[2] }
+          close(cmd)
+        }
+        RS = "\0"
+        for (k = 1; k <= count; k++) {
+          split(keys[k], kp, " "); lport = kp[1]; pid = kp[2]
+          # a process gone since the walk of /proc
+          if (!(pid in alive)) continue
+          # RS is NUL from here: comm (which has none) is one record, cmdline a record per argument
+          comm = ""; file = "/proc/" pid "/comm"; getline comm < file; close(file)
+          sub(/\n$/, "", comm)
+          argv = ""; file = "/proc/" pid "/cmdline"
+          while ((getline line < file) > 0) argv = argv hexof(line) "00"
+          close(file)
+          u = unit[pid]; if (pid == 1 && (lport in socketunit)) u = socketunit[lport]
+          name = (uid[pid] in user) ? user[uid[pid]] : uid[pid]
+          printf "%s %s %s %s x:%s x:%s x:%s x:%s\n", lport, pid, ppid[pid], (u in mainpid) ? mainpid[u] : 0, hexof(name), hexof(comm), hexof(u), argv
+        }
+      }')
   fi
   echo "@@listeners $1 $(printf '%s' "$cp_rows" | cp_b64)"
 }`;

@@ -1,5 +1,6 @@
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -51,6 +52,27 @@ test('listeners: the process holding a listening port (IPv4 and IPv6), with its 
     v4.close();
     v6?.close();
   }
+});
+
+test('listeners: every byte of a process\'s name and arguments comes through (spaces, newlines, quotes, UTF-8)', async (t) => {
+  // python3: it can rename itself (comm) without rewriting its arguments, as a daemon does
+  const script = [
+    'import ctypes, socket, sys, time',
+    "ctypes.CDLL(None).prctl(15, 'wörk er\\n'.encode(), 0, 0, 0)",
+    "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()",
+    'print(s.getsockname()[1], flush=True)',
+    'time.sleep(60)',
+  ].join('\n');
+  const args = ['ärg with spaces', 'line\nbreak', 'tab\there', '$(not run)', `quote'"`, '--'];
+  const child = spawn('/usr/bin/python3', ['-c', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => child.kill());
+  const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
+  const port = Number(chunk.toString().trim());
+  const facts = gather([{ kind: 'listeners', ports: [port] }]);
+  const holders = facts.listeners.get(port) ?? [];
+  t.is(holders.length, 1);
+  t.like(holders[0], { pid: child.pid, ppid: process.pid, comm: 'wörk er' });
+  t.deepEqual(holders[0]!.argv, ['/usr/bin/python3', '-c', script, ...args]);
 });
 
 test('glob: entries with their file facts and contents; a link with its target; no match is an empty list', (t) => {
