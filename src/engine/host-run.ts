@@ -36,6 +36,8 @@ class HostRefused extends HostFailure {}
 class HostRun {
   private readonly tasks: TaskResult[] = [];
   private readonly notified = new Set<string>();
+  /** handler name -> why a change since its notification made it needless */
+  private readonly superseded = new Map<string, string>();
   /** changes applied in this run that can be taken back, in order, with the play they belong to */
   private readonly undoable: { task: ModuleTask; play: CompiledPlay; undo: NonNullable<PlannedChange['undo']> }[] = [];
   private currentPlay: CompiledPlay | undefined;
@@ -186,8 +188,28 @@ class HostRun {
 
   private async runHandlers(play: CompiledPlay): Promise<void> {
     for (const [name, handler] of play.handlers) {
-      if (!this.notified.delete(name)) continue;
+      const needless = this.superseded.get(name);
+      this.superseded.delete(name);
+      if (!this.notified.delete(name)) {
+        if (needless !== undefined && handler.kind === 'module') {
+          const skipped: TaskResult = { name, module: handler.module.name, status: 'skipped', handler: true, summary: [`not needed: ${needless}`] };
+          this.checkDecision(skipped);
+          this.record(skipped);
+        }
+        continue;
+      }
       if (handler.kind === 'module') await this.runTask(handler, true);
+    }
+  }
+
+  /** The handlers notified so far that a change made needless (PlannedChange.supersedes): not run unless notified again. */
+  private dropSuperseded(supersedes: NonNullable<PlannedChange['supersedes']>): void {
+    for (const name of this.notified) {
+      const handler = this.currentPlay?.handlers.get(name);
+      const reason = handler?.kind === 'module' ? supersedes({ module: handler.module.name, args: handler.args }) : undefined;
+      if (reason === undefined) continue;
+      this.notified.delete(name);
+      this.superseded.set(name, reason);
     }
   }
 
@@ -229,6 +251,7 @@ class HostRun {
         await this.executeThenReadFacts(change.script, inHandler ? undefined : this.nextTask());
         if (change.undo) this.undoable.push({ task, play: this.currentPlay!, undo: change.undo });
       }
+      if (change.supersedes) this.dropSuperseded(change.supersedes);
       for (const name of task.notify) this.notified.add(name);
       this.record(result);
     } catch (error) {

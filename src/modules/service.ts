@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ServiceFact } from '../facts/types.js';
-import { PlanError, defineModule } from './types.js';
+import { PlanError, defineModule, type PlannedChange } from './types.js';
 import { needFact } from './lib/facts.js';
 import { JOURNAL_FUNCTION, UNIT_NAME } from './lib/service-logs.js';
 import { script, shellQuote } from './lib/shell.js';
@@ -94,9 +94,20 @@ export const service = defineModule({
       commands.unshift('cp_quiet systemctl daemon-reload');
     }
     if (commands.length === 0) return null;
-    return { summary, script: script(...(systemd ? SYSTEMD_FUNCTIONS : []), ...commands) };
+    const change: PlannedChange = { summary, script: script(...(systemd ? SYSTEMD_FUNCTIONS : []), ...commands) };
+    if (args.state === 'started' && !serving) change.supersedes = (handler) => restartOf(handler, args.name);
+    return change;
   },
 });
+
+/** `restarted` of the unit (".service" may be left out): a start from stopped already does it. */
+function restartOf(handler: { module: string; args: unknown }, unit: string): string | undefined {
+  if (handler.module !== 'service') return undefined;
+  const args = handler.args as ServiceArgs;
+  const name = (unitName: string) => unitName.replace(/\.service$/, '');
+  if (args.state !== 'restarted' || args.enabled !== undefined || name(args.name) !== name(unit)) return undefined;
+  return `${unit} was started after the change that notified it`;
+}
 
 /** Seconds a started unit has to settle (0.5 s a look). */
 export const SETTLE_SECONDS = 10;

@@ -30,6 +30,12 @@ export interface PlannedChange {
    * controller's wheel cache, or built here once and kept there; the script installs from them
    */
   wheels?: WheelWork;
+  /**
+   * Whether a handler notified before this change is made needless by it, and why (a unit started
+   * from stopped runs what was written before it: a restart notified then would only repeat the
+   * start). The engine then does not run that handler unless it is notified again later.
+   */
+  supersedes?(handler: { module: string; args: unknown }): string | undefined;
 }
 
 export interface PlanContext {

@@ -2,6 +2,9 @@ import test from 'ava';
 import { FakeHost } from '../../helpers/fake-host.js';
 import { hostFacts } from '../modules/host-facts.js';
 import { commandsRun, flushHandlers, play, run, runEngine, taskLines } from './engine-fixtures.js';
+import { service } from '../../../src/modules/service.js';
+import type { ModuleDefinition } from '../../../src/modules/types.js';
+import type { ModuleTask } from '../../../src/playbook/types.js';
 
 const IDEMPOTENT = '/etc/already-done';
 
@@ -94,4 +97,44 @@ test('plan lists the handlers that apply would run, and runs no task script', as
   t.is(host.locksTaken, 0);
   t.deepEqual(taskLines(result('10.0.0.1')), ['write-config: changed', 'write-site: changed', 'handler restart-app: changed']);
   t.is(result('10.0.0.1').commands, 1, 'the facts command only: plan takes no lock');
+});
+
+/** A `service` task (a handler when state is restarted) for the unit clam-app. */
+function appService(name: string, args: Record<string, unknown>, notify: string[] = []): ModuleTask {
+  return { kind: 'module', name, module: service as ModuleDefinition<unknown>, args: service.schema.parse(args), scope: {}, notify, tags: [] };
+}
+
+test('a unit started from stopped after the change that notified its restart is not restarted again (skipped, with why); a change after the start still restarts it', async (t) => {
+  // the unit by both its names, as the facts read it for each task
+  const unit = (active: string) => ({ exists: true, manager: 'systemd' as const, active, enabled: 'enabled' });
+  const stopped = () => {
+    const host = new FakeHost('10.0.0.1', hostFacts({ services: new Map([['clam-app', unit('inactive')], ['clam-app.service', unit('inactive')]]) }));
+    host.on('cp_systemctl start clam-app', { effect: (facts) => ['clam-app', 'clam-app.service'].forEach((name) => facts.services.set(name, unit('active'))) });
+    return host;
+  };
+  const handlers = [appService('restart app', { name: 'clam-app.service', state: 'restarted', daemon_reload: true })];
+  const start = appService('start app', { name: 'clam-app', state: 'started' });
+
+  const first = stopped();
+  const { result } = await runEngine([first], [play([run('write-config', { notify: ['restart app'] }), start], handlers)]);
+  t.deepEqual(taskLines(result('10.0.0.1')), ['write-config: changed', 'start app: changed', 'handler restart app: skipped']);
+  t.deepEqual(result('10.0.0.1').tasks.at(-1)!.summary, ['not needed: clam-app was started after the change that notified it']);
+  t.is(first.scriptsWith('cp_systemctl restart').length, 0);
+
+  const later = stopped();
+  const again = await runEngine([later], [play([run('write-config', { notify: ['restart app'] }), start, run('write-more', { notify: ['restart app'] })], handlers)]);
+  t.deepEqual(taskLines(again.result('10.0.0.1')), ['write-config: changed', 'start app: changed', 'write-more: changed', 'handler restart app: changed']);
+
+  // plan says the same as apply
+  const planned = await runEngine([stopped()], [play([run('write-config', { notify: ['restart app'] }), start], handlers)], { mode: 'plan' });
+  t.deepEqual(taskLines(planned.result('10.0.0.1')), ['write-config: changed', 'start app: changed', 'handler restart app: skipped']);
+});
+
+test('a running unit: its start changes nothing and the restart notified before it runs', async (t) => {
+  const host = new FakeHost('10.0.0.1', hostFacts({ services: new Map([['clam-app', { exists: true, manager: 'systemd', active: 'active', enabled: 'enabled' }]]) }));
+  const { result } = await runEngine(
+    [host],
+    [play([run('write-config', { notify: ['restart app'] }), appService('start app', { name: 'clam-app', state: 'started' })], [appService('restart app', { name: 'clam-app', state: 'restarted' })])],
+  );
+  t.deepEqual(taskLines(result('10.0.0.1')), ['write-config: changed', 'start app: ok', 'handler restart app: changed']);
 });
