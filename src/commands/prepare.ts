@@ -1,4 +1,5 @@
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../core/package-root.js';
 import { InputError, inputErrorsIn, throwIfAny } from '../core/errors.js';
 import { loadInventory } from '../inventory/load.js';
 import { matchHosts } from '../inventory/limit.js';
@@ -9,7 +10,7 @@ import { withRunMemo } from '../input/run-memo.js';
 import type { CompiledPlay, Playbook } from '../playbook/types.js';
 import { requireFile } from './missing-file.js';
 
-export const BUILTIN_PLAYBOOK = fileURLToPath(new URL('../../playbooks/clam-webservice.yml', import.meta.url));
+export const BUILTIN_PLAYBOOK = path.join(PACKAGE_ROOT, 'playbooks', 'clam-webservice.yml');
 
 export interface PrepareOptions {
   /** one inventory or several, merged in order (files or directories) */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../core/package-root.js';
 
 /** A local file a plan was made from, and the sha256 of its content then. */
 export interface InputHash {
@@ -7,8 +7,6 @@ export interface InputHash {
   sha256: string;
 }
 
-/** clamprovision's own files (the built-in playbook and templates) are named from here, wherever it is installed. */
-const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PACKAGE_PREFIX = 'clamprovision:';
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
-import { NodeSSH } from 'node-ssh';
+import type { NodeSSH } from 'node-ssh';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Channel } from 'ssh2';
 import type { ConnectionSettings, SshEndpoint } from '../inventory/types.js';
@@ -267,6 +267,8 @@ async function connectVerified(endpoint: SshEndpoint & Pick<ConnectionSettings, 
   const preferred = knownKeyTypes(knownHosts, endpoint.address, endpoint.port);
   const isPreferred = (type: string) => preferred.includes(type) || (type.startsWith('rsa-') && preferred.includes('ssh-rsa'));
   const hostKeyOrder = [...DEFAULT_HOST_KEY_ORDER.filter(isPreferred), ...DEFAULT_HOST_KEY_ORDER.filter((type) => !isPreferred(type))];
+  // loaded when a host is contacted: validate, inventory --list and the wizard's questions never load ssh2
+  const { NodeSSH } = await import('node-ssh');
   const ssh = new NodeSSH();
   try {
     await ssh.connect({
