@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 
 import { clearResults, report, RESULTS_DIR, ROOT, startRun } from './run/report.js';
 import { avaGlobs, expandGlobs } from './run/test-files.js';
+import { TEST_CACHE_DIR } from './helpers/cli.js';
 
 const CENSUS_HOOK = pathToFileURL(join(ROOT, 'test', 'run', 'census-hook.mjs')).href;
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -23,7 +24,8 @@ function runAva(name: string, args: string[], expectedFiles: string[] | null): P
   const file = createWriteStream(run.tap);
   const child = spawn(join(ROOT, 'node_modules', '.bin', 'ava'), ['--tap', `--node-arguments=--import=${CENSUS_HOOK}`, ...args], {
     cwd: ROOT,
-    env: { ...process.env, CLAMPROVISION_CENSUS_DIR: run.censusDir },
+    // the tests' controller cache (wheels, parsed YAML), not the home directory's
+    env: { CLAMPROVISION_CACHE_DIR: TEST_CACHE_DIR, ...process.env, CLAMPROVISION_CENSUS_DIR: run.censusDir },
     stdio: ['inherit', 'pipe', 'inherit'],
   });
   avaProcess = child;

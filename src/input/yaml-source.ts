@@ -16,8 +16,7 @@ import {
   type YAMLError,
 } from 'yaml';
 import { InputError, throwIfAny, type SourceLocation } from '../core/errors.js';
-import { decryptVaultFile, VAULT_TAG, VaultCiphertext, decryptVaultValue } from './vault-values.js';
-import { readInputText } from './read-text.js';
+import { VAULT_TAG, VaultCiphertext, decryptVaultValue } from './vault-values.js';
 import { PYYAML_DATETIME, pythonDateTimeText } from './yaml-datetime.js';
 
 /**
@@ -148,11 +147,6 @@ export function cloneLocated<T extends object>(container: T): T {
   const positions = registry.get(container);
   if (positions) registry.set(copy, { self: positions.self, values: new Map(positions.values), keys: new Map(positions.keys), marks: positions.marks && new Map(positions.marks) });
   return copy;
-}
-
-/** A YAML file, also one encrypted whole with Ansible Vault. */
-export function loadYamlFile(file: string, options: YamlOptions = {}): unknown {
-  return decryptVaultFile(readInputText(file), file, (text, name) => parseYamlText(text, name, options));
 }
 
 const PYYAML_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
@@ -421,4 +415,88 @@ function refusedKey(key: string): string | undefined {
 function define(object: Record<string, unknown>, key: string, value: unknown): void {
   if (key === '__proto__') Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
   else object[key] = value;
+}
+
+/**
+ * Parsed YAML as JSON-able data, positions included, for the parse cache (src/input/yaml-cache.ts):
+ * a container is `{a: [...]}` or `{o: [[key, value], ...]}` with `p`, its positions as
+ * [line, col] in `file` (`s` itself, `v` its values', `k` its keys', `m` its marks). Undefined when
+ * the value cannot come back the same from JSON: a container reached twice (an alias: one object,
+ * not two copies), a number JSON has not (.inf, .nan), a position in another file.
+ */
+export function toCacheable(value: unknown, file: string): unknown {
+  const seen = new Set<object>();
+  const fail = new Error('not cacheable');
+  const place = (location: SourceLocation | undefined): [number, number] | 0 => {
+    if (!location) return 0;
+    if (location.file !== file) throw fail;
+    return [location.line, location.col];
+  };
+  const encode = (item: unknown): unknown => {
+    if (item === null || typeof item === 'string' || typeof item === 'boolean') return item;
+    if (typeof item === 'number') {
+      if (!Number.isFinite(item)) throw fail;
+      return item;
+    }
+    if (typeof item !== 'object' || seen.has(item)) throw fail;
+    seen.add(item);
+    const positions = registry.get(item);
+    const p = positions && {
+      s: place(positions.self),
+      v: [...positions.values].map(([key, location]) => [key, place(location)]),
+      k: [...positions.keys].map(([key, location]) => [key, place(location)]),
+      ...(positions.marks ? { m: [...positions.marks] } : {}),
+    };
+    if (Array.isArray(item)) return { a: item.map(encode), ...(p ? { p } : {}) };
+    if (Object.getPrototypeOf(item) !== Object.prototype) throw fail;
+    return { o: Object.entries(item).map(([key, entry]) => [key, encode(entry)]), ...(p ? { p } : {}) };
+  };
+  try {
+    return encode(value);
+  } catch (error) {
+    if (error === fail) return undefined;
+    throw error;
+  }
+}
+
+type CachedPlace = [number, number] | 0;
+interface CachedPositions {
+  s: CachedPlace;
+  v: Array<[string | number, CachedPlace]>;
+  k: Array<[string, CachedPlace]>;
+  m?: Array<[string | number, ValueMark]>;
+}
+
+/** The value toCacheable() encoded, with its positions registered again. */
+export function fromCacheable(data: unknown, file: string): unknown {
+  const location = (place: CachedPlace): SourceLocation | undefined => (place === 0 ? undefined : { file, line: place[0], col: place[1] });
+  const decode = (item: unknown): unknown => {
+    if (item === null || typeof item !== 'object') return item;
+    const node = item as { a?: unknown[]; o?: Array<[string, unknown]>; p?: CachedPositions };
+    let container: object;
+    if (node.a) {
+      container = node.a.map(decode);
+    } else {
+      const object: Record<string, unknown> = {};
+      for (const [key, entry] of node.o ?? []) define(object, key, decode(entry));
+      container = object;
+    }
+    if (node.p) {
+      const positions: Positions = { values: new Map(), keys: new Map() };
+      const self = location(node.p.s);
+      if (self) positions.self = self;
+      for (const [key, place] of node.p.v) {
+        const at = location(place);
+        if (at) positions.values.set(key, at);
+      }
+      for (const [key, place] of node.p.k) {
+        const at = location(place);
+        if (at) positions.keys.set(key, at);
+      }
+      if (node.p.m) positions.marks = new Map(node.p.m);
+      registry.set(container, positions);
+    }
+    return container;
+  };
+  return decode(data);
 }

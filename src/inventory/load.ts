@@ -2,7 +2,8 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError, inputErrorsIn, throwIfAny } from '../core/errors.js';
 import { readInputText } from '../input/read-text.js';
-import { loadYamlFile, locate, locateKey, parseYamlText } from '../input/yaml-source.js';
+import { loadYamlFile, parseYamlFileText } from '../input/yaml-file.js';
+import { locate, locateKey } from '../input/yaml-source.js';
 import { isVaultText } from '../vault/vault-text.js';
 import { connectionSettings } from './connection.js';
 import { substituteEnvironment } from './environment.js';
@@ -127,7 +128,7 @@ function readFile(model: InventoryModel, file: string): void {
   if (!YAML_EXTENSIONS.includes(extension) && extension !== '') return readIniInventory(model, text, file);
   let data: unknown;
   try {
-    data = parseYamlText(text, file, { yaml11: true });
+    data = parseYamlFileText(text, file, { yaml11: true });
   } catch (error) {
     const found = inputErrorsIn(error);
     if (!found) throw error;

@@ -1,7 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError, throwIfAny } from '../core/errors.js';
-import { loadYamlFile, locate, locateKey } from '../input/yaml-source.js';
+import { loadYamlFile } from '../input/yaml-file.js';
+import { locate, locateKey } from '../input/yaml-source.js';
 import { modules } from '../modules/registry.js';
 import { didYouMean } from '../input/suggest.js';
 import type { PlaySpec, Playbook, TaskSpec } from './types.js';

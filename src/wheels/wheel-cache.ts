@@ -1,21 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { controllerCacheDir } from '../core/cache-dir.js';
 import lockfile from 'proper-lockfile';
 import { normalizeDistName } from '../facts/kinds/venv.js';
 import { packageNameSchema } from '../modules/lib/apt-get.js';
 import type { WheelKey } from './wheel-key.js';
 
-/**
- * The controller's wheel cache: $CLAMPROVISION_CACHE_DIR/wheels, else
- * ${XDG_CACHE_HOME:-~/.cache}/clamprovision/wheels.
- */
+/** The controller's wheel cache: wheels/ in its cache directory (controllerCacheDir). */
 export function wheelCacheDir(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string {
-  if (env.CLAMPROVISION_CACHE_DIR) return join(env.CLAMPROVISION_CACHE_DIR, 'wheels');
-  // the XDG base directory spec: a relative XDG_CACHE_HOME is invalid and ignored
-  const xdg = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(home, '.cache');
-  return join(xdg, 'clamprovision', 'wheels');
+  return join(controllerCacheDir(env, home), 'wheels');
 }
 
 /** A wheel file name as pip writes it: NAME-VERSION(-BUILD)?-PY-ABI-PLATFORM.whl, no path. */

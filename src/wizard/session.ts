@@ -1,7 +1,7 @@
 import { lstatSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { requireFile } from '../commands/missing-file.js';
-import { loadYamlFile } from '../input/yaml-source.js';
+import { loadYamlFile } from '../input/yaml-file.js';
 import { checkAnswers, type AnswerContext, type Answers } from './answers.js';
 import { askAnswers } from './dialogue.js';
 import type { InitDeps, InitOptions } from './init-options.js';

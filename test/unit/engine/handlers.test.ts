@@ -101,7 +101,7 @@ test('plan lists the handlers that apply would run, and runs no task script', as
 
 /** A `service` task (a handler when state is restarted) for the unit clam-app. */
 function appService(name: string, args: Record<string, unknown>, notify: string[] = []): ModuleTask {
-  return { kind: 'module', name, module: service as ModuleDefinition<unknown>, args: service.schema.parse(args), scope: {}, notify, tags: [] };
+  return { kind: 'module', name, module: service as ModuleDefinition<unknown>, args: service.schema.parse(args), when: undefined, scope: {}, notify, tags: [] };
 }
 
 test('a unit started from stopped after the change that notified its restart is not restarted again (skipped, with why); a change after the start still restarts it', async (t) => {

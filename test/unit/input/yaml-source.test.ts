@@ -1,6 +1,7 @@
 import test from 'ava';
 import path from 'node:path';
-import { cloneLocated, loadYamlFile, locate, locateKey, locatePath, parseYamlText, spreadLocated } from '../../../src/input/yaml-source.js';
+import { loadYamlFile } from '../../../src/input/yaml-file.js';
+import { cloneLocated, locate, locateKey, locatePath, parseYamlText, spreadLocated } from '../../../src/input/yaml-source.js';
 import { lines, tempTree } from './temp-files.js';
 import { inputErrorsThrownBy } from './thrown-input-errors.js';
 
