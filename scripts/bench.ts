@@ -24,6 +24,9 @@
  *                       the start, so that a rebuild by someone else during the run changes nothing)
  *   --write / --no-write  write BENCHMARKS.md (default: yes, except with --quick)
  *   --keep              leave bench1..benchN running afterwards (default: they are stopped)
+ *   --ansible-sizes 1,10  run Ansible only at these host counts (default: every size; at 50 hosts its first
+ *                       apply compiles uWSGI fifty times and its runs take most of an hour)
+ *   --ansible-runs R    runs of Ansible's no-op and --check (default: --runs)
  *   --no-ansible        do not run Ansible beside it (by default the bench installs Debian's ansible
  *                       package and runs bench/ansible/clam-webservice.yml on the same hosts: first
  *                       apply, no-op apply with Ansible's default forks and with forks = hosts, --check)
@@ -59,6 +62,9 @@ interface Options {
   quick: boolean;
   /** run the same job with Ansible beside each measurement (bench/ansible/) */
   ansible: boolean;
+  /** the host counts Ansible runs at (undefined: all) */
+  ansibleSizes?: number[];
+  ansibleRuns?: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -86,6 +92,8 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--no-write') write = false;
     else if (arg === '--keep') options.keep = true;
     else if (arg === '--no-ansible') options.ansible = false;
+    else if (arg === '--ansible-sizes') options.ansibleSizes = value(++i, arg).split(',').map((s) => count(s, '--ansible-sizes'));
+    else if (arg === '--ansible-runs') options.ansibleRuns = count(value(++i, arg), arg);
     else throw new Error(`unknown option ${arg} (see the comment at the top of scripts/bench.ts)`);
   }
   if (options.quick) {
@@ -478,7 +486,8 @@ async function benchSize(options: Options, n: number, dir: string): Promise<Meas
   out.push(await measureCli('no-op apply', n, options.runs, cli('apply'), allHostsAre(['ok'], 0)));
   out.push(await measureCli('plan', n, options.runs, cli('plan'), allHostsAre(['ok'], 0)));
 
-  if (options.ansible) {
+  if (options.ansible && (options.ansibleSizes?.includes(n) ?? true)) {
+    const runs = options.ansibleRuns ?? options.runs;
     const ansible = ansibleInventory(dir, hosts);
     const playbook = (extra: string[]) => () => runAnsible(ansible, extra);
     if (options.first) {
@@ -488,11 +497,11 @@ async function benchSize(options: Options, n: number, dir: string): Promise<Meas
         }),
       );
     }
-    out.push(await measureCli(ANSIBLE_ROWS.noop, n, options.runs, playbook([]), allHostsAre(['ok'], 0)));
-    if (n > ANSIBLE_DEFAULT_FORKS) out.push(await measureCli(ANSIBLE_ROWS.noopForks, n, options.runs, playbook(['--forks', String(n)]), allHostsAre(['ok'], 0)));
+    out.push(await measureCli(ANSIBLE_ROWS.noop, n, runs, playbook([]), allHostsAre(['ok'], 0)));
+    if (n > ANSIBLE_DEFAULT_FORKS) out.push(await measureCli(ANSIBLE_ROWS.noopForks, n, runs, playbook(['--forks', String(n)]), allHostsAre(['ok'], 0)));
     // Ansible's pip module reports a change in check mode on a converged host (and so does the handler it
     // notifies): its plan is not exact, which is a finding of the bench, not a failed run
-    out.push(await measureCli(ANSIBLE_ROWS.check, n, options.runs, playbook(['--check']), allHostsAre(['ok', 'changed'], 0)));
+    out.push(await measureCli(ANSIBLE_ROWS.check, n, runs, playbook(['--check']), allHostsAre(['ok', 'changed'], 0)));
   }
   return out;
 }
