@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { HostFacts, VenvFact } from '../facts/types.js';
 import { pipResolutionKey, type PipResolutionRequest } from '../facts/kinds/pip-resolution.js';
-import { pipEnvironment, type PipSettings } from '../wheels/host-pip.js';
+import { NEW_VENV_SHELL, pipEnvironment, type PipSettings } from '../wheels/host-pip.js';
 import { HOST_WHEEL_DIRECTORY } from '../wheels/host-scripts.js';
 import { describeWheelSource, planWheels, type WheelNeed } from '../wheels/wheel-plan.js';
 import type { PipResolution } from '../wheels/pip-report.js';
@@ -179,12 +179,8 @@ export const pip = defineModule({
       commands.push(
         `if [ -e ${venv}/pyvenv.cfg ] && [ ! -x ${venv}/bin/pip ]; then rm -rf -- ${venv}; fi`,
         `if [ -d ${venv} ] && [ -n "$(ls -A -- ${venv})" ] && [ ! -e ${venv}/pyvenv.cfg ]; then ${fail(`${args.virtualenv} exists and is not a virtualenv`)}; fi`,
-        `if ! cp_out=$(${args.virtualenv_command} ${venv} 2>&1); then`,
-        `  printf '%s\\n' "$cp_out" >&2`,
-        `  case "$cp_out" in *ensurepip*) echo 'install the python3-venv package first (apt)' >&2;; esac`,
-        `  rm -rf -- ${venv}`,
-        `  exit 1`,
-        `fi`,
+        NEW_VENV_SHELL,
+        `cp_new_venv ${venv} ${shellQuote(args.virtualenv_command)} || exit 1`,
       );
     }
     const toInstall = pending(args, venvFact);
@@ -201,7 +197,8 @@ export const pip = defineModule({
       commands.push(...buildPackages.install, ...pipEnvironment(args));
       // pip takes a wheel over the sdist of the same version: the wheels the engine brought
       if (needs.length > 0) commands.push(HOST_WHEEL_DIRECTORY, 'export PIP_FIND_LINKS="$cp_wheels"');
-      commands.push(`${venv}/bin/pip install -q ${args.extra_args ? `${args.extra_args} ` : ''}${toInstall.map(({ entry }) => shellQuote(entry)).join(' ')}`);
+      // $cp_pip_wheels: pip and setuptools when cp_new_venv unpacked them (one path a line, no spaces)
+      commands.push(`${venv}/bin/python -m pip install -q ${args.extra_args ? `${args.extra_args} ` : ''}\${cp_pip_wheels:-} ${toInstall.map(({ entry }) => shellQuote(entry)).join(' ')}`);
       if (needs.length > 0) commands.push('rm -rf -- "$cp_wheels"');
       const paths = toInstall.map(({ entry }) => entry).filter(isHostPath);
       if (paths.length > 0) {

@@ -48,7 +48,7 @@ const context = (states: Record<string, WheelState['kind']> = {}) => ({
 
 /** The install script's lines before pip installs. */
 function beforePipInstall(script: string): string {
-  return script.slice(0, script.indexOf('bin/pip install'));
+  return script.slice(0, script.indexOf('-m pip install'));
 }
 
 test('late facts: the build packages are asked with what pip would install, only when the virtualenv lacks something', (t) => {

@@ -58,7 +58,7 @@ test('plan: the first host builds the wheel and caches it; a compiled dependency
   );
   t.like(change.wheels?.pip, { virtualenv: VENV, extra_args: '--use-pep517' });
   // pip finds the wheels the engine brought, and they go after the install
-  t.regex(change.script, /export PIP_FIND_LINKS="\$cp_wheels"\n.*bin\/pip install -q --use-pep517 uwsgi clam\nrm -rf -- "\$cp_wheels"/);
+  t.regex(change.script, /export PIP_FIND_LINKS="\$cp_wheels"\n.*-m pip install -q --use-pep517 \$\{cp_pip_wheels:-\} uwsgi clam\nrm -rf -- "\$cp_wheels"/);
   assertParses(change.script);
 });
 

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HOST_PYTHON_SHELL } from '../../../src/wheels/host-pip.js';
+import { HOST_PYTHON_SHELL, NEW_VENV_SHELL } from '../../../src/wheels/host-pip.js';
+import test from 'ava';
 import { testIf } from '../../helpers/precondition.js';
 import { testTempDir } from '../../helpers/temp-dir.js';
 
@@ -37,4 +38,30 @@ withVenv('another virtualenv command makes the throwaway one itself', (t) => {
   // the same command spelled otherwise: not the one whose wheels are known
   hostPython(join(work, 'throwaway'), 'python3 -m  venv');
   t.true(existsSync(join(work, 'throwaway', 'venv', 'bin', 'pip')), 'made by the command: it has bin/pip');
+});
+
+withVenv('cp_new_venv with `python3 -m venv`: the install that follows makes the same virtualenv as the command (pip, setuptools, bin/pip), without ensurepip\'s install', (t) => {
+  const work = testTempDir('host-pip');
+  const made = spawnSync('python3', ['-m', 'venv', join(work, 'made')]);
+  t.is(made.status, 0);
+  const venv = join(work, 'new');
+  // what the pip task's script does: cp_new_venv, then its install with $cp_pip_wheels (no index: nothing else to install)
+  const run = spawnSync('sh', ['-c', `${NEW_VENV_SHELL}\ncp_new_venv "$1" 'python3 -m venv' || exit 1\n[ ! -e "$1/bin/pip" ] || exit 7\n"$1/bin/python" -m pip install -q --no-index --disable-pip-version-check $cp_pip_wheels`, 'sh', venv], { encoding: 'utf8' });
+  t.is(run.status, 0, run.stderr);
+  t.is(distributions(join(venv, 'bin', 'python')), distributions(join(work, 'made', 'bin', 'python')));
+  const pipVersion = spawnSync(join(venv, 'bin', 'pip'), ['--version'], { encoding: 'utf8' });
+  t.is(pipVersion.status, 0, pipVersion.stderr);
+  t.true(pipVersion.stdout.includes(venv), pipVersion.stdout);
+});
+
+test('cp_new_venv: a command that fails says why, with the python3-venv hint for ensurepip, and leaves no directory', (t) => {
+  const work = testTempDir('host-pip');
+  const venv = join(work, 'venv');
+  // a virtualenv command as Debian's python3 without python3-venv fails: after making the directory
+  const command = join(work, 'fails.sh');
+  writeFileSync(command, 'mkdir -p "$1"; echo "The virtual environment was not created successfully because ensurepip is not available."; exit 1\n');
+  const run = spawnSync('sh', ['-c', `${NEW_VENV_SHELL}\ncp_new_venv "$1" "sh $2"`, 'sh', venv, command], { encoding: 'utf8' });
+  t.is(run.status, 1);
+  t.regex(run.stderr, /ensurepip is not available\.\ninstall the python3-venv package first \(apt\)\n/);
+  t.false(existsSync(venv));
 });
