@@ -12,11 +12,11 @@ test('requests for the same thing are merged: content wins, package names are un
       { kind: 'ufw' },
       { kind: 'ufw' },
     ]),
-    [{ kind: 'file', path: '/a', content: true }, { kind: 'ufw' }, { kind: 'packages', names: ['curl', 'nginx', 'zip'] }],
+    [{ kind: 'ufw' }, { kind: 'file', path: '/a', content: true }, { kind: 'packages', names: ['curl', 'nginx', 'zip'] }],
   );
 });
 
-test('requests keep the order first asked in; the batched kinds (packages, services) come last, in the registry order', (t) => {
+test('requests keep the order first asked in; the batched kinds (files, packages, services) come last, in the registry order', (t) => {
   t.deepEqual(
     mergeFactRequests([
       { kind: 'service', name: 'nginx' },
@@ -35,9 +35,9 @@ test('requests keep the order first asked in; the batched kinds (packages, servi
       { kind: 'probe', command: 'test -d /x' },
       { kind: 'tree', path: '/t' },
       { kind: 'user', name: 'deploy' },
-      { kind: 'file', path: '/b' },
       { kind: 'group', name: 'deploy' },
       { kind: 'venv', path: '/v' },
+      { kind: 'file', path: '/b' },
       { kind: 'packages', names: ['nginx'] },
       { kind: 'service', name: 'nginx' },
       { kind: 'service', name: 'ssh' },

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { createHash } from 'node:crypto';
 import { parseAptPolicy } from '../../../src/facts/kinds/packages.js';
 import { parseSystemctlShow } from '../../../src/facts/kinds/service.js';
 import { parseDistDirName } from '../../../src/facts/kinds/venv.js';
@@ -88,6 +89,29 @@ test('files: stat fields, hash, content, links, missing', (t) => {
   t.like(facts.files.get('/etc/nginx/sites-enabled/default'), { type: 'link', linkTarget: '/etc/nginx/sites-available/default' });
   t.like(facts.files.get('/opt/clam'), { type: 'directory', mode: 0o755 });
   t.deepEqual((facts.files.get('/etc/empty') as { content?: Buffer }).content, Buffer.alloc(0));
+  t.deepEqual(facts.files.get('/nope'), { exists: false });
+});
+
+test('files read together (find): metadata, sums, contents; a path find did not print is missing; a content that does not match its sum is left out', (t) => {
+  const nul = (...fields: string[]) => Buffer.from(fields.map((field) => `${field}\0`).join(''));
+  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+  const paths = ['/etc/a.conf', '/etc/link', '/opt/dir', '/etc/changed', '/etc/fifo', '/nope'];
+  const meta = nul(
+    '/etc/a.conf', 'f 640 root clam 5', '',
+    '/etc/link', 'l 777 root root 9', '/etc/a.conf',
+    '/opt/dir', 'd 2755 root clam 4096', '',
+    '/etc/changed', 'f 644 root root 3', '',
+    '/etc/fifo', 'p 600 root root 0', '',
+  );
+  const sums = nul(`${sha('a=1\n')}  /etc/a.conf`, `${sha('old')}  /etc/changed`);
+  const data = nul('/etc/a.conf', Buffer.from('a=1\n').toString('base64'), '/etc/changed', Buffer.from('new').toString('base64'));
+  const facts = parseFactsOutput(output(OS_RELEASES['Debian 13']![0], [`@@files ${key(paths.join('\0'))} b:${meta.toString('base64')} b:${sums.toString('base64')} b:${data.toString('base64')}`]));
+  t.deepEqual(facts.files.get('/etc/a.conf'), { exists: true, type: 'file', mode: 0o640, owner: 'root', group: 'clam', size: 5, sha256: sha('a=1\n'), content: Buffer.from('a=1\n') });
+  t.deepEqual(facts.files.get('/etc/link'), { exists: true, type: 'link', mode: 0o777, owner: 'root', group: 'root', size: 9, linkTarget: '/etc/a.conf' });
+  t.like(facts.files.get('/opt/dir'), { type: 'directory', mode: 0o2755, group: 'clam' });
+  // changed between find's sha256sum and its base64: its sum stays, without a content
+  t.deepEqual(facts.files.get('/etc/changed'), { exists: true, type: 'file', mode: 0o644, owner: 'root', group: 'root', size: 3, sha256: sha('old') });
+  t.like(facts.files.get('/etc/fifo'), { type: 'other' });
   t.deepEqual(facts.files.get('/nope'), { exists: false });
 });
 
