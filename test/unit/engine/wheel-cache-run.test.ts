@@ -28,7 +28,7 @@ function freshHost(address: string): FakeHost {
   const wheelLine = `CLAMPROVISION-WHEEL ${Buffer.from(WHEEL).toString('base64')} ${Buffer.from('wheel').toString('base64')}\n`;
   return new FakeHost(address, facts)
     .on('pip wheel', { stdout: wheelLine })
-    .on('bin/pip install', { effect: (f) => f.venvs.set(VENV, INSTALLED) });
+    .on('-m pip install', { effect: (f) => f.venvs.set(VENV, INSTALLED) });
 }
 
 const summary = (run: Awaited<ReturnType<typeof runEngine>>, host: string) => run.result(host).tasks[0]?.summary?.join('\n') ?? '';
@@ -50,7 +50,7 @@ test('apply: two hosts at once build the wheel once; the other gets it uploaded;
   t.deepEqual(run.results.map((r) => r.status), ['changed', 'changed']);
   t.deepEqual(hosts.map((h) => h.scriptsWith('pip wheel').length).sort(), [0, 1]);
   t.deepEqual(hosts.map((h) => h.scriptsWith('.upload').length).sort(), [0, 1]);
-  for (const host of hosts) t.regex(host.scriptsWith('bin/pip install')[0] ?? '', /export PIP_FIND_LINKS="\$cp_wheels"/);
+  for (const host of hosts) t.regex(host.scriptsWith('-m pip install')[0] ?? '', /export PIP_FIND_LINKS="\$cp_wheels"/);
   t.truthy(wheels.cache.find({ platform: 'debian-12-x86_64-cpython3.11', sha256: UWSGI_SHA }));
 
   const later = freshHost('10.0.0.3');
