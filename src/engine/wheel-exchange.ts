@@ -1,8 +1,8 @@
 import { describeScriptFailure } from '../modules/lib/service-logs.js';
 import type { RemoteHost } from '../transport/remote-host.js';
-import { buildWheelScript, parseBuiltWheels, uploadWheelsScript, type WheelFile } from '../wheels/host-scripts.js';
+import { buildWheelScript, parseBuiltWheels, uploadWheelsScript } from '../wheels/host-scripts.js';
 import { OTHER_RUN, type WheelBroker } from '../wheels/wheel-broker.js';
-import { wheelProject } from '../wheels/wheel-cache.js';
+import { wheelProject, type CachedWheel } from '../wheels/wheel-cache.js';
 import type { WheelNeed, WheelWork } from '../wheels/wheel-plan.js';
 
 export interface WheelExchangeContext {
@@ -63,7 +63,7 @@ export async function bringWheels(work: WheelWork, context: WheelExchangeContext
     // a claim this host did not get to must not keep the others waiting
     for (const need of builds) if (broker.state(need.key).kind === 'building') broker.settle(need.key, false);
   }
-  const uploads: WheelFile[] = [];
+  const uploads: CachedWheel[] = [];
   for (const need of fromCache) {
     for (;;) {
       const state = broker.state(need.key);
@@ -74,7 +74,7 @@ export async function bringWheels(work: WheelWork, context: WheelExchangeContext
       }
       const cached = broker.cache.find(need.key);
       if (cached) {
-        uploads.push({ fileName: cached.fileName, content: broker.cache.read(cached), debianPackages: cached.debianPackages });
+        uploads.push(cached);
         break;
       }
       broker.claim(need.key, context.host);
@@ -87,6 +87,9 @@ export async function bringWheels(work: WheelWork, context: WheelExchangeContext
     `uploading ${uploads.map((w) => w.fileName).join(', ')} from the controller's wheel cache` +
       (libraries.length > 0 ? ` (the packages of its libraries installed where missing: ${libraries.join(', ')})` : ''),
   );
-  const outcome = await context.remote.run(uploadWheelsScript(uploads, work.aptUpdate));
+  // read when its turn comes: a host waiting for a slot holds no copy of the wheel
+  const outcome = await broker.uploadSlot(() =>
+    context.remote.run(uploadWheelsScript(uploads.map((wheel) => ({ fileName: wheel.fileName, content: broker.cache.read(wheel), debianPackages: wheel.debianPackages })), work.aptUpdate)),
+  );
   if (outcome.code !== 0) throw new Error(`uploading wheels failed: ${describeScriptFailure(outcome)}`);
 }

@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BuildLockRelease, WheelCache } from './wheel-cache.js';
 import { keyText, type WheelKey } from './wheel-key.js';
@@ -17,6 +18,9 @@ interface Build {
   failed: boolean;
 }
 
+/** Wheel uploads from the controller's cache that run at the same time (WheelBroker.uploadSlot). */
+export const UPLOADS_AT_ONCE = 4;
+
 /** How the builder of a wheel another clamprovision process builds is named. */
 export const OTHER_RUN = 'another clamprovision run';
 
@@ -28,6 +32,12 @@ export const OTHER_RUN = 'another clamprovision run';
  */
 export class WheelBroker {
   private readonly builds = new Map<string, Build>();
+  /**
+   * Uploads from the cache that run at once: a wheel goes to a host as a script several times its
+   * size (read, base64, the script, the channel's copy), and every host that waited for its builder
+   * uploads in the same second: fifty at once took the controller past 230 MB.
+   */
+  readonly uploadSlot = pLimit(UPLOADS_AT_ONCE);
 
   /** pollMs: how often a wait on another process looks at the cache again */
   constructor(

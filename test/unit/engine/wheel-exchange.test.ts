@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bringWheels, claimWheelBuilds } from '../../../src/engine/wheel-exchange.js';
 import type { RemoteHost, RunResult } from '../../../src/transport/remote-host.js';
-import { WheelBroker } from '../../../src/wheels/wheel-broker.js';
+import { UPLOADS_AT_ONCE, WheelBroker } from '../../../src/wheels/wheel-broker.js';
 import { WheelCache } from '../../../src/wheels/wheel-cache.js';
 import type { WheelNeed, WheelWork } from '../../../src/wheels/wheel-plan.js';
 import { UWSGI_SHA } from '../wheels/fixtures.js';
@@ -123,4 +123,26 @@ test('the other run failed its build: this run takes the lock and builds', async
   t.is(b.status, 'fulfilled');
   t.deepEqual(web2.ran, ['build']);
   t.truthy(second.cache.find(key));
+});
+
+test(`twenty hosts take a cached wheel: at most ${UPLOADS_AT_ONCE} uploads run at once, all of them finish`, async (t) => {
+  const b = broker();
+  b.cache.store(key, 'uwsgi', WHEEL, Buffer.from('cached'));
+  let running = 0;
+  let most = 0;
+  const hosts = Array.from({ length: 20 }, () => {
+    const h = host();
+    h.remote.run = async () => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      running--;
+      h.ran.push('upload');
+      return { code: 0, stdout: '', stderr: '' };
+    };
+    return h;
+  });
+  await Promise.all(hosts.map((h, i) => bringWheels(work('cache'), { remote: h.remote, broker: b, host: `web${i}`, step: () => undefined })));
+  t.is(most, UPLOADS_AT_ONCE);
+  t.true(hosts.every((h) => h.ran.join() === 'upload'));
 });
