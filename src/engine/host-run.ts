@@ -206,7 +206,8 @@ class HostRun {
   private dropSuperseded(supersedes: NonNullable<PlannedChange['supersedes']>): void {
     for (const name of this.notified) {
       const handler = this.currentPlay?.handlers.get(name);
-      const reason = handler?.kind === 'module' ? supersedes({ module: handler.module.name, args: handler.args }) : undefined;
+      // a handler off on this host whatever its facts (compiled without arguments) is skipped anyway
+      const reason = handler?.kind === 'module' && handler.args !== undefined ? supersedes({ module: handler.module.name, args: handler.args }) : undefined;
       if (reason === undefined) continue;
       this.notified.delete(name);
       this.superseded.set(name, reason);

@@ -103,7 +103,8 @@ export const service = defineModule({
 /** `restarted` of the unit (".service" may be left out): a start from stopped already does it. */
 function restartOf(handler: { module: string; args: unknown }, unit: string): string | undefined {
   if (handler.module !== 'service') return undefined;
-  const args = handler.args as ServiceArgs;
+  const args = handler.args as ServiceArgs | undefined;
+  if (!args) return undefined;
   const name = (unitName: string) => unitName.replace(/\.service$/, '');
   if (args.state !== 'restarted' || args.enabled !== undefined || name(args.name) !== name(unit)) return undefined;
   return `${unit} was started after the change that notified it`;

@@ -125,6 +125,11 @@ test('a unit started from stopped after the change that notified its restart is 
   const again = await runEngine([later], [play([run('write-config', { notify: ['restart app'] }), start, run('write-more', { notify: ['restart app'] })], handlers)]);
   t.deepEqual(taskLines(again.result('10.0.0.1')), ['write-config: changed', 'start app: changed', 'write-more: changed', 'handler restart app: changed']);
 
+  // a handler that is off on this host (compiled without arguments) notified beside it: skipped as before
+  const off: ModuleTask = { ...appService('restart other', { name: 'clam-other', state: 'restarted' }), when: false, args: undefined };
+  const withOff = await runEngine([stopped()], [play([run('write-config', { notify: ['restart app', 'restart other'] }), start], [...handlers, off])]);
+  t.deepEqual(taskLines(withOff.result('10.0.0.1')), ['write-config: changed', 'start app: changed', 'handler restart app: skipped', 'handler restart other: skipped']);
+
   // plan says the same as apply
   const planned = await runEngine([stopped()], [play([run('write-config', { notify: ['restart app'] }), start], handlers)], { mode: 'plan' });
   t.deepEqual(taskLines(planned.result('10.0.0.1')), ['write-config: changed', 'start app: changed', 'handler restart app: skipped']);
