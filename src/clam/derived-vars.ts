@@ -253,6 +253,7 @@ function deriveService(service: ParsedService, index: number, raw: Record<string
     apt_packages: service.apt_packages ?? [],
     request_timeout: service.request_timeout ?? DEFAULT_REQUEST_TIMEOUT,
     is_clam,
+    clam_projects_dir: is_clam && env.CLAM_ROOT === data_dir ? `${data_dir.replace(/\/+$/, '')}/projects` : null,
     public_url,
     // the XSL is read from CLAM's static directory: only where the webserver serves it from there
     server_side_xslt: site.server_side_xslt && is_clam && staticFiles !== null,

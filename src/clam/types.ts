@@ -50,6 +50,11 @@ export interface ClamService extends ServicePaths, ReleasePaths {
   request_timeout: number;
   /** a CLAM webservice: CLAM's health check, public URL, secrets and packages apply */
   is_clam: boolean;
+  /**
+   * CLAM's ROOT/projects when ROOT is data_dir (a CLAM service whose env leaves CLAM_ROOT alone), else
+   * null: created with projects/anonymous in it, see the playbook's "Projects directory" task
+   */
+  clam_projects_dir: string | null;
   /** where users reach it: scheme://host[:port]/prefix (no trailing slash) */
   public_url: string;
   /** CLAM's interface rendered to HTML by nginx's XSLT filter for browsers */

@@ -15,7 +15,7 @@
  * under /shout behind `auth.users` (alice, bob), with the settings the README gives for trusting the
  * webserver's users (PREAUTHHEADER = "X-Remote-User"). CLAM's own Python client
  * runs a job with alice's credentials and CLAM names alice as the project's user; without credentials or
- * with a wrong password the client gets 401. A client's own X-Remote-User is not believed: with other
+ * with a wrong password the client gets 401. A user's project stays filed under the user when CLAM restarts. A client's own X-Remote-User is not believed: with other
  * credentials CLAM sees the webserver's user, and on a public path that reaches CLAM it sees none (401).
  */
 import test, { type ExecutionContext } from 'ava';
@@ -228,6 +228,11 @@ function clamTests(mode: Mode): void {
     t.is(await request('PUT', `${base}/bobsproject/`, xml('bob', BOB, { 'X-Remote-User': 'alice' })), 201);
     t.is(await onHost(d.host, 'ls /var/lib/clam/shout/projects/bob'), 'bobsproject');
     t.is(await onHost(d.host, 'test -e /var/lib/clam/shout/projects/alice/bobsproject && echo alice has it || echo no'), 'no');
+    // CLAM moves every directory of projects/ into anonymous/ when a process starts and finds no
+    // anonymous/: a restart (or a second process starting late) must not hide bob's project
+    await onHost(d.host, d.mode === 'apache-wsgi' ? 'systemctl restart apache2' : 'systemctl restart clam-shout');
+    for (let i = 0; i < 8; i++) t.is((await httpGet(`${base}/bobsproject/`, 10_000, xml('bob', BOB))).status, 200, `bob's project after a restart (request ${i + 1})`);
+    t.is(await onHost(d.host, 'ls /var/lib/clam/shout/projects/bob; ls /var/lib/clam/shout/projects/anonymous'), 'bobsproject', 'still filed under bob; nothing under anonymous');
     const asBob = await httpGet(`${base}/`, 10_000, xml('bob', BOB, { 'X-Remote-User': 'alice' }));
     t.is(asBob.status, 200);
     t.deepEqual(clamView(asBob.body), { user: 'bob', projects: ['bobsproject'] });

@@ -79,6 +79,7 @@ test('defaults of a minimal host and service', (t) => {
       apt_packages: [],
       request_timeout: 600,
       is_clam: false,
+      clam_projects_dir: null,
       public_url: 'http://web1',
       server_side_xslt: false,
       home: '/opt/clam/demo',
@@ -431,6 +432,22 @@ test('CLAM is recognized by clam in pip_packages or a WSGI script importing it; 
   const notClam = result.services.find((s) => s.name === 'g')!;
   t.is(notClam.env.CLAMFORCEURL, undefined, 'clam: false: no CLAM settings');
   t.is(notClam.static, null);
+});
+
+test("clam_projects_dir: CLAM's ROOT/projects for a CLAM service whose ROOT is data_dir; none for others or a CLAM_ROOT of env", (t) => {
+  const result = normalize(
+    varsOf(
+      'services:',
+      '  - {name: a, wsgi: /a.wsgi, url_prefix: /a, clam: true}',
+      '  - {name: b, wsgi: /b.wsgi, url_prefix: /b, clam: true, data_dir: /srv/clam/b/}',
+      '  - {name: c, wsgi: /c.wsgi, url_prefix: /c, clam: true, env: {CLAM_ROOT: /srv/clam/elsewhere}}',
+      '  - {name: d, wsgi: /d.wsgi, url_prefix: /d}',
+    ),
+  );
+  t.deepEqual(
+    Object.fromEntries(result.services.map((s) => [s.name, s.clam_projects_dir])),
+    { a: '/var/lib/clam/a/projects', b: '/srv/clam/b/projects', c: null, d: null },
+  );
 });
 
 test('CLAMFORCEURL: the public URL of each CLAM service, never set for the others', (t) => {
